@@ -1,0 +1,171 @@
+"""Country names as printed in profiles ↔ ISO 3166-1 codes, short names and slugs.
+
+pycountry holds the names and codes; this module only adds the few spellings ITU prints
+that ISO has since renamed, and the rules for turning a printed title into a lookup.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Names ITU prints that pycountry no longer knows (renamed countries, house spellings).
+_ALIASES = {
+    "swaziland": "SZ",
+    "kingdom of swaziland": "SZ",
+    "turkey": "TR",
+    "cape verde": "CV",
+    "democratic republic of congo": "CD",
+    "democratic republic of the congo": "CD",
+    "drc": "CD",
+    "hongkong": "HK",
+    "macedonia": "MK",
+    "czech republic": "CZ",
+    "ivory coast": "CI",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "south korea": "KR",
+    "democratic people's republic of korea": "KP",
+    "north korea": "KP",
+}
+
+# Short names people use where ISO's name is long or inverted ("Korea, Republic of").
+_SHORT_NAMES = {
+    "BN": "Brunei",
+    "CD": "Democratic Republic of the Congo",
+    "KP": "North Korea",
+    "KR": "South Korea",
+    "RU": "Russia",
+    "SY": "Syria",
+    "VE": "Venezuela",
+    "LA": "Laos",
+    "FM": "Micronesia",
+    "PS": "Palestine",
+    "TW": "Taiwan",
+    "VN": "Vietnam",
+}
+
+
+@dataclass(frozen=True)
+class Country:
+    name: str  # common short name, e.g. "Iraq"
+    iso2: str | None
+    iso3: str | None
+    slug: str
+
+
+def slugify(name: str) -> str:
+    """Lower-case ASCII words joined by hyphens: safe as a directory name on every system."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:80] or "unknown"
+
+
+def _short_name(record: object) -> str:
+    code = getattr(record, "alpha_2", "")
+    if code in _SHORT_NAMES:
+        return _SHORT_NAMES[code]
+    name = getattr(record, "common_name", None) or getattr(record, "name")
+    return name.split(",")[0].strip()
+
+
+def _from_record(record: object) -> Country:
+    name = _short_name(record)
+    return Country(name, getattr(record, "alpha_2"), getattr(record, "alpha_3"), slugify(name))
+
+
+def _all_names(record: object) -> str:
+    names = ("name", "official_name", "common_name")
+    return " | ".join(str(getattr(record, n, "") or "") for n in names).lower()
+
+
+def _candidates(printed: str) -> list[str]:
+    """Spellings to try for a printed title, most specific first."""
+    base = " ".join(printed.replace("-", " ").split())
+    out = [base, printed.strip()]
+    inner = re.match(r"^(.*?)\s*\((.*)\)\s*$", base)
+    if inner:  # "SUDAN (REPUBLIC OF)", "MICRONESIA (FEDERAL STATES OF)"
+        out += [f"{inner.group(2)} {inner.group(1)}", inner.group(1)]
+    words = base.split()
+    if words and words[0].lower() == "the":
+        out.append(" ".join(words[1:]))
+    out.append(re.sub(r"\bof\b(?! the)", "of the", base, flags=re.I))
+    return [c for c in out if c]
+
+
+@lru_cache(maxsize=4096)
+def resolve(printed: str) -> Country:
+    """The country a printed title names; falls back to the title itself when ISO has none."""
+    import pycountry
+
+    for candidate in _candidates(printed):
+        alias = _ALIASES.get(candidate.lower())
+        if alias:
+            return _from_record(pycountry.countries.get(alpha_2=alias))
+        try:
+            return _from_record(pycountry.countries.lookup(candidate))
+        except LookupError:
+            pass
+    # Drop leading words one at a time: "CO-OPERATIVE REPUBLIC OF GUYANA" → "GUYANA".
+    words = " ".join(printed.replace("-", " ").split()).split()
+    for start in range(1, len(words)):
+        tail = " ".join(words[start:])
+        if tail.lower() in ("of", "the", "republic", "state", "states"):
+            continue
+        try:
+            return _from_record(pycountry.countries.lookup(tail))
+        except LookupError:
+            pass
+    for candidate in _candidates(printed):
+        try:
+            matches = pycountry.countries.search_fuzzy(candidate)
+        except LookupError:
+            continue
+        # search_fuzzy also matches subdivisions ("Kosovo" → Serbia): keep only name hits.
+        named = [m for m in matches if candidate.lower() in _all_names(m)]
+        if len(named) == 1:
+            return _from_record(named[0])
+    name = title_case(printed)
+    return Country(name, None, None, slugify(name))
+
+
+_SMALL = frozenset("a an and as at by for in of on or the to with".split())
+_ACRONYMS = frozenset(
+    "CIRT CERT CSIRT RCC UN ITU ICT COP PKI CA CIIP ISO IT ICTS SCO IMPACT EU OAS".split()
+)
+
+
+def title_case(text: str) -> str:
+    """Normal case for an all-caps heading or name: small words lower, acronyms kept."""
+    words = text.split()
+    out = []
+    for index, word in enumerate(words):
+        core = word.strip("()&,")
+        if core.upper() in _ACRONYMS:
+            out.append(word.upper())
+        elif index and core.lower() in _SMALL:
+            out.append(word.lower())
+        else:
+            out.append(_cap_word(word))
+    return " ".join(out)
+
+
+def _cap_word(word: str) -> str:
+    def cap(part: str) -> str:
+        if re.match(r"^[dl]'", part, re.I) and len(part) > 2:  # D'IVOIRE → d'Ivoire
+            return part[:2].lower() + part[2:3].upper() + part[3:].lower()
+        return part[:1].upper() + part[1:].lower()
+
+    lead = re.match(r"^\W*", word).group(0)
+    rest = word[len(lead) :]
+    return lead + "-".join(cap(p) for p in rest.split("-"))
+
+
+def suggest(query: str, known: list[str], limit: int = 3) -> list[str]:
+    """Close matches for a mistyped country, for "did you mean" messages."""
+    lowered = {k.lower(): k for k in known}
+    hits = difflib.get_close_matches(query.lower(), list(lowered), n=limit, cutoff=0.6)
+    return [lowered[h] for h in hits]

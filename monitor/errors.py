@@ -1,0 +1,36 @@
+"""The one exception tree: every error a user can meet is a ``MonitorError``.
+
+The CLI prints ``str(error)`` on one line and exits 1; nothing below the CLI prints or exits.
+"""
+
+
+class MonitorError(Exception):
+    """Base of every error the monitor reports to a user."""
+
+
+class ConfigError(MonitorError):
+    """config.toml is missing, malformed or holds a wrong key or type."""
+
+
+class FetchError(MonitorError):
+    """A source could not be downloaded."""
+
+
+class ExtractError(MonitorError):
+    """Bytes could not be turned into text (not a PDF, truncated, encrypted, empty)."""
+
+
+class ParseError(MonitorError):
+    """Text is not a complete Cyberwellness Profile."""
+
+
+class StoreError(MonitorError):
+    """The snapshot store could not be read or written."""
+
+
+class SnapshotNotFound(StoreError):
+    """A country or ref names no stored snapshot."""
+
+
+class DeliveryError(MonitorError):
+    """A report could not be written or mailed."""

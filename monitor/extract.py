@@ -1,0 +1,241 @@
+"""Bytes of a PDF, HTML page or text file → normalised plain text.
+
+Pure: takes bytes, returns text. Two extractions of one document (a PDF, its text export
+in another code page, an HTML rendering) must come out alike enough for the parser to give
+equal profiles, so typography and line ends are normalised here, once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+from typing import Literal
+
+from monitor.errors import ExtractError
+
+Kind = Literal["pdf", "html", "text"]
+
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_ANYWHERE = re.compile(rb"<(?:html|body|head|title|div|p|h1|table)\b[^>]*>", re.I)
+
+# Typography that differs between extractions of one document.
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,  # BOM anywhere
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\t": " ",
+        "\f": "\n",
+        "\v": "\n",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        "\u2022": "-",  # bullet
+        "\u25cf": "-",
+        "\u25aa": "-",
+        "\uf0b7": "-",  # Symbol-font bullet from Word PDFs
+        "\u2026": "...",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_LINE_ENDS = re.compile(r"\r+\n|\r")
+
+# Characters an English profile never holds but GBK bytes read as cp1252 produce (¡¯ for ’),
+# and CJK characters that cp1252 bytes read as GBK produce: used to choose between the
+# decodings charset-normalizer offers.
+_IMPLAUSIBLE = re.compile(r"[¡¨\u3000-\u9fff\uac00-\ud7af\ue000-\uf8ff\ufffd]")
+
+
+def sniff(data: bytes, content_type: str | None = None, filename: str | None = None) -> Kind:
+    """Decide what the bytes are: magic bytes first, then the header, then the file name.
+
+    The bytes win over what the server or file name claims: an HTML error page served as
+    application/pdf is HTML.
+    """
+    head = data[:2048]
+    if head.lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    if _HTML_START.match(head) or _HTML_ANYWHERE.search(head):
+        return "html"
+    declared = (content_type or "").split(";")[0].strip().lower()
+    name = (filename or "").lower()
+    if declared == "application/pdf" or name.endswith(".pdf"):
+        return "pdf"
+    if declared in ("text/html", "application/xhtml+xml") or name.endswith((".html", ".htm")):
+        return "html"
+    return "text"
+
+
+def extract(data: bytes, content_type: str | None = None, filename: str | None = None) -> str:
+    """Return the normalised text of a document, or raise ``ExtractError`` saying why not."""
+    if not data or not data.strip():
+        raise ExtractError("empty document")
+    kind = sniff(data, content_type, filename)
+    expected_pdf = (content_type or "").split(";")[0].strip().lower() == "application/pdf" or (
+        filename or ""
+    ).lower().endswith(".pdf")
+    if expected_pdf and kind != "pdf":
+        what = "an HTML page" if kind == "html" else "not a PDF"
+        title = _html_title(data) if kind == "html" else ""
+        raise ExtractError(f"expected a PDF but got {what}{f' ({title})' if title else ''}")
+    if kind == "pdf":
+        raw = pdf_text(data)
+    elif kind == "html":
+        raw = html_text(decode(data))
+    else:
+        raw = decode(data)
+        if "\x00" in raw or _binary_share(raw) > 0.05:
+            raise ExtractError("binary data, not a text document")
+    text = normalise(raw)
+    if not text.strip():
+        raise ExtractError(f"no text in the {kind} document")
+    return text
+
+
+def decode(data: bytes) -> str:
+    """Decode text in the encodings profiles come in (UTF-8, cp1252, GBK), detected.
+
+    UTF-8 is exact when it decodes. Otherwise charset-normalizer, restricted to the code
+    pages profiles are published in, proposes decodings; short English texts fool its
+    statistics (GBK's ``’`` is the bytes A1 AF, valid cp1252 ``¡¯``), so among its
+    proposals the one with the fewest characters an English profile cannot hold wins.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data, cp_isolation=["cp1252", "gb18030"]))
+    if not matches:
+        return data.decode("cp1252", errors="replace")
+    candidates = [str(m) for m in matches]
+    return min(candidates, key=lambda text: len(_IMPLAUSIBLE.findall(text)))
+
+
+def normalise(text: str) -> str:
+    """One spelling of typography and line ends, so extractions of one document agree."""
+    text = _LINE_ENDS.sub("\n", text)
+    text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE))
+    text = text.translate(_TRANSLATE)  # NFKC can produce new compatibility characters
+    return _CONTROL.sub("", text)
+
+
+def _binary_share(text: str) -> float:
+    sample = text[:4096]
+    bad = sum(1 for c in sample if unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") and c not in "\n\r\t\f\v")
+    return bad / max(len(sample), 1)
+
+
+def pdf_text(data: bytes) -> str:
+    """Text of every page through pdfium; pages separated by a form feed."""
+    if b"%%EOF" not in data[-2048:]:
+        raise ExtractError("truncated PDF (no end-of-file marker)")
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        cause = str(exc)
+        if "password" in cause.lower():
+            raise ExtractError("encrypted PDF (needs a password)") from exc
+        raise ExtractError(f"unreadable PDF: {cause}") from exc
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    except pypdfium2.PdfiumError as exc:
+        raise ExtractError(f"unreadable PDF: {exc}") from exc
+    finally:
+        document.close()
+    return "\f".join(pages)
+
+
+_BLOCK = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 "
+    "h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+_HIDDEN = frozenset("script style noscript template head svg".split())
+
+
+class _TextCollector(HTMLParser):
+    """Visible text with a line break at every block boundary; list items get a dash."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.title: list[str] = []
+        self.in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+            if tag == "li":
+                self.parts.append("- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    """Visible text of an HTML page, block elements on their own lines, no scripts."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).split("\n"))
+    return "\n".join(lines)
+
+
+def _html_title(data: bytes) -> str:
+    collector = _TextCollector()
+    try:
+        collector.feed(decode(data[:65536]))
+    except Exception:  # noqa: BLE001 - a title is only a courtesy in an error message
+        return ""
+    return " ".join("".join(collector.title).split())[:80]

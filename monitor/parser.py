@@ -1,0 +1,322 @@
+"""Normalised profile text → ``Profile``.
+
+Real profiles come in several extraction styles (see ../shared/corpus/README.md): the
+parser works line by line on the structure every style keeps (the title, the BACKGROUND
+block, numbered all-caps headings, ``-`` list items, the footer) and ignores what differs
+(page markers, bare page numbers, blank-line patterns, flag images, line wrapping).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from monitor.countries import resolve, slugify, title_case
+from monitor.errors import ParseError
+from monitor.findings import derive
+from monitor.profile import Background, Indicator, Profile, Section
+
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)\)")
+_ANGLE_URL = re.compile(r"<((?:https?://|www\.)[^>\s]+)>")
+_PAGE_MARK = re.compile(r"^\s*-*\s*Page\s*\d+\s*-*\s*$|^\s*-{5,}\s*$", re.I)
+_TITLE = re.compile(r"CYBER\s*WELLNESS\s+PROFILE", re.I)
+_BACKGROUND = re.compile(r"^\s*BA[A-Z]{0,3}R[A-Z]{0,2}UND\b\s*:?\s*(.*)$")
+_HEADING = re.compile(r"^\s*(\d(?:\.\d{1,2}){0,3})\.?(?:\s+(.*?))?\s*$")
+_NOISE_LINE = re.compile(r"^\s*(?:\d{1,3}|st|nd|rd|th)\s*$")
+_FOOTER = re.compile(r"^\s*(?:DISCLAIMER\b|More information is available|Last\s+updated\b)", re.I)
+_ITEM = re.compile(r"^\s*-(?!-)\s*(\S.*)$")
+_TWO_COLUMNS = re.compile(r"\s{2,}(?=-\s*\S)")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.I)
+_NONE_ITEM = re.compile(r"^(?:none|n/?a|nil|-)\W*$", re.I)
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_UPDATED_LINE = re.compile(r"Last\s+updated\b[^\n]*", re.I)
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\s*(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b")
+_MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})\s*(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+_AS_OF = re.compile(r"[,\s]*((?:[A-Za-z]+\s+)?\d{4})\s*$")
+
+
+def parse_text(text: str, country: str | None = None) -> Profile:
+    lines = _clean_lines(text)
+    title_at = next((i for i, line in enumerate(lines) if _TITLE.search(line)), None)
+    if title_at is None:
+        raise ParseError("not a Cyberwellness Profile: no 'CYBERWELLNESS PROFILE' title")
+    background_at = next(
+        (i for i in range(title_at, len(lines)) if _BACKGROUND.match(lines[i])), None
+    )
+    if background_at is None:
+        raise ParseError("not a Cyberwellness Profile: no BACKGROUND block")
+    printed_name = _printed_name(lines, title_at, background_at)
+    headings = _headings(lines, background_at + 1)
+    numbers = [number for _, _, number, _ in headings]
+    last_updated = _last_updated(text)
+    if "2" not in numbers:
+        if "1" not in numbers:
+            raise ParseError("not a Cyberwellness Profile: no part 1 CYBERSECURITY heading")
+        if last_updated is None:
+            raise ParseError(
+                "document cut short: no part 2 (CHILD ONLINE PROTECTION) and no 'Last updated' footer"
+            )
+        raise ParseError("incomplete profile: no part 2 (CHILD ONLINE PROTECTION)")
+    if "1" not in numbers:
+        raise ParseError("incomplete profile: no part 1 (CYBERSECURITY)")
+
+    first_heading = headings[0][0]
+    background = _background(lines[background_at:first_heading])
+    sections = _sections(lines, headings)
+    who = resolve(country or printed_name)
+    official = title_case(printed_name) if printed_name else who.name
+    return Profile(
+        official_name=official,
+        country=who.name,
+        iso2=who.iso2,
+        iso3=who.iso3,
+        slug=who.slug or slugify(official),
+        last_updated=last_updated,
+        background=background,
+        sections=sections,
+        indicators=derive(sections),
+    )
+
+
+def _clean_lines(text: str) -> list[str]:
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _ANGLE_URL.sub(lambda m: m.group(1), text)
+    return [line.rstrip() for line in text.split("\n") if not _PAGE_MARK.match(line)]
+
+
+def _is_caps_title(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters) and not _URL.search(line)
+
+
+def _printed_name(lines: list[str], title_at: int, background_at: int) -> str:
+    parts = []
+    after = _TITLE.split(lines[title_at], maxsplit=1)[-1].strip()
+    if after and _is_caps_title(after):
+        parts.append(after)
+    for line in lines[title_at + 1 : background_at]:
+        stripped = line.strip()
+        if stripped and _is_caps_title(stripped):
+            parts.append(stripped)
+    return " ".join(" ".join(parts).split())
+
+
+def _key(number: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in number.split("."))
+
+
+def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
+    """(first line, first body line, number, title) of each numbered heading, in order.
+
+    A heading is a section number followed by an all-caps title, on one line or with the
+    title on the next non-blank line; numbers only ever increase, so numbered list items,
+    page numbers and stray figures in the prose are never taken for headings.
+    """
+    found: list[tuple[int, int, str, str]] = []
+    last: tuple[int, ...] = ()
+    index = start
+    while index < len(lines):
+        line = lines[index]
+        if _FOOTER.match(line):
+            break
+        match = _HEADING.match(line)
+        if match:
+            number, title = match.group(1), match.group(2)
+            body = index + 1
+            if not title:
+                following = _next_nonblank(lines, index + 1)
+                if following is not None and not _HEADING.match(lines[following]):
+                    title, body = lines[following].strip(), following + 1
+            if title and _is_caps_title(title) and not title[0].isdigit() and _key(number) > last:
+                found.append((index, body, number, title_case(" ".join(title.split()))))
+                last = _key(number)
+                index = body
+                continue
+        index += 1
+    return found
+
+
+def _next_nonblank(lines: list[str], index: int) -> int | None:
+    while index < len(lines):
+        if lines[index].strip():
+            return index
+        index += 1
+    return None
+
+
+def _sections(lines: list[str], headings: list[tuple[int, int, str, str]]) -> dict[str, Section]:
+    sections = {}
+    for position, (_, body, number, title) in enumerate(headings):
+        end = headings[position + 1][0] if position + 1 < len(headings) else len(lines)
+        body_lines = []
+        for line in lines[body:end]:
+            if _FOOTER.match(line):
+                break
+            body_lines.append(line)
+        sections[number] = _section(number, title, body_lines)
+    return sections
+
+
+def _section(number: str, title: str, lines: list[str]) -> Section:
+    prose: list[str] = []
+    items: list[list[str]] = []
+    in_list = False  # the previous line belonged to a list item, with no blank line since
+    for raw in lines:
+        if _NOISE_LINE.match(raw):
+            continue
+        line = raw.strip()
+        if not line:
+            in_list = False
+            continue
+        item = _ITEM.match(line)
+        if item:
+            for cell in _TWO_COLUMNS.split(item.group(1)):
+                items.append([cell.lstrip("- ").strip()])
+            in_list = True
+        elif in_list and (not items[-1][-1].endswith((".", ":", ";")) or line[:1].islower()):
+            items[-1].append(line)
+        else:
+            prose.append(line)
+            in_list = False
+    text = _join(prose)
+    cleaned = tuple(
+        clean for clean in (_clean_item(_join(parts)) for parts in items) if clean
+    )
+    links = tuple(dict.fromkeys(u.rstrip(".,;:)") for u in _URL.findall("\n".join(lines))))
+    return Section(number, title, text, cleaned, links)
+
+
+def _join(parts: list[str]) -> str:
+    """Join wrapped lines; a word hyphenated across a line break is rejoined."""
+    out = ""
+    for part in parts:
+        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and part[:1].islower():
+            out += part
+        else:
+            out = f"{out} {part}" if out else part
+    return " ".join(out.split())
+
+
+def _clean_item(item: str) -> str:
+    item = item.strip().rstrip(".;,").strip()
+    item = re.sub(r"\s+and$", "", item)
+    return "" if _NONE_ITEM.match(item) else item
+
+
+def _last_updated(text: str) -> date | None:
+    match = _UPDATED_LINE.search(text)
+    if not match:
+        return None
+    # The superscript of "12th" can sit on its own line: read the whole footer line.
+    line = " ".join(match.group(0).split())
+    for pattern, order in ((_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
+        found = pattern.search(line)
+        if not found:
+            continue
+        a, b, year = found.groups()
+        day, month_name = (a, b) if order == "dmy" else (b, a)
+        month = _MONTHS.get(month_name.lower())
+        if month:
+            try:
+                return date(int(year), month, int(day))
+            except ValueError as exc:
+                raise ParseError(f"footer date does not exist: {line!r}") from exc
+    raise ParseError(f"footer date does not parse: {line!r}")
+
+
+def _background(lines: list[str]) -> Background:
+    block = "\n".join(lines)
+    population = _figure(block, r"Total\s+Population")
+    internet = _figure(block, r"Internet\s+users[^:\n]*")
+    sources = _sources(" ".join(block.split()))
+    pop_source = next((s for s in sources if re.search(r"United Nations|\bUN\b", s)), None)
+    net_source = next((s for s in sources if re.search(r"\bITU\b", s)), None)
+    rest = [s for s in sources if s not in (pop_source, net_source)]
+    if pop_source is None and rest:
+        pop_source = rest.pop(0)
+    if net_source is None and rest:
+        net_source = rest.pop(0)
+    return Background(
+        Indicator(_population(population), *_split_source(pop_source)),
+        Indicator(_percentage(internet), *_split_source(net_source)),
+    )
+
+
+def _figure(block: str, label: str) -> str | None:
+    match = re.search(label + r"\s*[:\s]*:?\s*(.*)", block, re.I)
+    if not match:
+        return None
+    value = re.split(r"\s{2,}|Internet\s+users|\(data", match.group(1), maxsplit=1, flags=re.I)[0]
+    return value.strip(" :") or None
+
+
+def _sources(flat: str) -> list[str]:
+    """Every "(data source: …)" of the block in order of position. Two-column layouts can
+    print one inside the other, so the innermost is taken out first, then the next."""
+    pattern = re.compile(r"\(\s*data\s+source\s*:?\s*([^()]*)\)", re.I)
+    found: list[tuple[int, str]] = []
+    while (match := pattern.search(flat)) is not None:
+        found.append((match.start(), " ".join(match.group(1).split()).strip(" ,")))
+        flat = flat[: match.start()] + flat[match.end() :]
+    return [source for _, source in sorted(found)]
+
+
+def _split_source(source: str | None) -> tuple[str | None, str | None]:
+    """``United Nations Statistics Division, December 2012`` → (source, "December 2012")."""
+    if not source:
+        return None, None
+    match = _AS_OF.search(source)
+    if not match:
+        return source, None
+    head = source[: match.start()].strip(" ,")
+    as_of = " ".join(match.group(1).split())
+    first = as_of.split()[0]
+    if len(as_of.split()) == 2 and first.lower() not in _MONTHS:
+        # "ITU Statistics 2013": the word before the year belongs to the source
+        head, as_of = f"{head} {first}".strip(), as_of.split()[1]
+    return head or None, as_of
+
+
+def _population(value: str | None) -> int | None:
+    if not value:
+        return None
+    lowered = value.lower()
+    scaled = re.match(r"^([\d.,]+)\s*(million|billion|m|bn)\b", lowered)
+    if scaled:
+        number = float(scaled.group(1).replace(",", "."))
+        factor = 1_000_000_000 if scaled.group(2) in ("billion", "bn") else 1_000_000
+        return round(number * factor)
+    digits = re.match(r"^\d[\d\s,.']*\d$|^\d$", value.strip())
+    if digits:
+        return int(re.sub(r"\D", "", digits.group(0)))
+    return None
+
+
+def _percentage(value: str | None) -> float | None:
+    if not value:
+        return None
+    match = re.match(r"^(\d{1,3})(?:\s*[.,:]\s*(\d+))?\s*%?", value.strip())
+    if not match:
+        return None
+    return float(f"{match.group(1)}.{match.group(2) or 0}")
