@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.profile import Finding, Section
 
@@ -99,14 +100,22 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
 def _decide(rule: Rule, section: Section) -> Finding:
     if rule.items_decide and section.items:
         in_force = [item for item in section.items if not _NOT_IN_FORCE.search(item)]
         if in_force:
             return Finding(rule.label, True, in_force[0])
         return Finding(rule.label, False, section.items[0])
-    subject = re.compile(rule.subject, re.I)
-    qualifier = re.compile(rule.qualifier, re.I) if rule.qualifier else None
+    if rule.items_decide and section.text.rstrip().endswith(":"):
+        # "…enacted through the following instruments:" followed by "None": an empty list
+        return Finding(rule.label, False, f"{sentences(section.text)[-1]} None.")
+    subject = _compiled(rule.subject)
+    qualifier = _compiled(rule.qualifier) if rule.qualifier else None
     for sentence in sentences(section.text):
         if not subject.search(sentence):
             continue

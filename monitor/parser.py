@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from monitor.countries import resolve, slugify, title_case
 from monitor.errors import ParseError
@@ -18,14 +19,14 @@ from monitor.profile import Background, Indicator, Profile, Section
 
 _MD_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)\)")
 _ANGLE_URL = re.compile(r"<((?:https?://|www\.)[^>\s]+)>")
-_PAGE_MARK = re.compile(r"^\s*-*\s*Page\s*\d+\s*-*\s*$|^\s*-{5,}\s*$", re.I)
+_PAGE_MARK = re.compile(r"^-{5,}\s*(?:Page\s*\d+\s*-*)?$", re.I)
 _TITLE = re.compile(r"CYBER\s*WELLNESS\s+PROFILE", re.I)
 _BACKGROUND = re.compile(r"^\s*BA[A-Z]{0,3}R[A-Z]{0,2}UND\b\s*:?\s*(.*)$")
 _HEADING = re.compile(r"^\s*(\d(?:\.\d{1,2}){0,3})\.?(?:\s+(.*?))?\s*$")
 _NOISE_LINE = re.compile(r"^\s*(?:\d{1,3}|st|nd|rd|th)\s*$")
 _FOOTER = re.compile(r"^\s*(?:DISCLAIMER\b|More information is available|Last\s+updated\b)", re.I)
-_ITEM = re.compile(r"^\s*-(?!-)\s*(\S.*)$")
-_TWO_COLUMNS = re.compile(r"\s{2,}(?=-\s*\S)")
+# Items printed side by side: "-Penal Code      -Law on …" or "-ICT Act 2001 -Data Act".
+_TWO_COLUMNS = re.compile(r"\s{2,}-\s*(?=\S)|\s+-(?=[A-Z])")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.I)
 _NONE_ITEM = re.compile(r"^(?:none|n/?a|nil|-)\W*$", re.I)
 
@@ -50,7 +51,7 @@ _MONTHS = {
     )
     for m in names
 }
-_UPDATED_LINE = re.compile(r"Last\s+updated\b[^\n]*", re.I)
+_UPDATED_LINE = re.compile(r"L(?:AST|ast)\s+(?:UPDATED|[Uu]pdated)\b[^\n]*")
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\s*(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b")
 _MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})\s*(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 _AS_OF = re.compile(r"[,\s]*((?:[A-Za-z]+\s+)?\d{4})\s*$")
@@ -102,12 +103,14 @@ def parse_text(text: str, country: str | None = None) -> Profile:
 def _clean_lines(text: str) -> list[str]:
     text = _MD_LINK.sub(lambda m: m.group(1), text)
     text = _ANGLE_URL.sub(lambda m: m.group(1), text)
-    return [line.rstrip() for line in text.split("\n") if not _PAGE_MARK.match(line)]
+    lines = [line.strip() for line in text.split("\n")]
+    return [
+        "" if line.startswith("-----") and _PAGE_MARK.match(line) else line for line in lines
+    ]
 
 
 def _is_caps_title(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters) and not _URL.search(line)
+    return line.upper() == line != line.lower() and "//" not in line
 
 
 def _printed_name(lines: list[str], title_at: int, background_at: int) -> str:
@@ -116,12 +119,12 @@ def _printed_name(lines: list[str], title_at: int, background_at: int) -> str:
     if after and _is_caps_title(after):
         parts.append(after)
     for line in lines[title_at + 1 : background_at]:
-        stripped = line.strip()
-        if stripped and _is_caps_title(stripped):
-            parts.append(stripped)
+        if line and _is_caps_title(line) and not _URL.search(line):
+            parts.append(line)
     return " ".join(" ".join(parts).split())
 
 
+@lru_cache(maxsize=256)
 def _key(number: str) -> tuple[int, ...]:
     return tuple(int(p) for p in number.split("."))
 
@@ -135,46 +138,49 @@ def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
     """
     found: list[tuple[int, int, str, str]] = []
     last: tuple[int, ...] = ()
-    index = start
-    while index < len(lines):
-        line = lines[index]
-        if _FOOTER.match(line):
-            break
-        match = _HEADING.match(line)
-        if match:
-            number, title = match.group(1), match.group(2)
-            body = index + 1
-            if not title:
-                following = _next_nonblank(lines, index + 1)
-                if following is not None and not _HEADING.match(lines[following]):
-                    title, body = lines[following].strip(), following + 1
-            if title and _is_caps_title(title) and not title[0].isdigit() and _key(number) > last:
-                found.append((index, body, number, title_case(" ".join(title.split()))))
-                last = _key(number)
-                index = body
-                continue
-        index += 1
+    taken_until = start
+    candidates = [i for i in range(start, len(lines)) if lines[i][:1].isdigit()]
+    for index in candidates:
+        if index < taken_until:
+            continue
+        match = _HEADING.match(lines[index])
+        if not match:
+            continue
+        number, title = match.group(1), match.group(2)
+        body = index + 1
+        if not title:
+            following = _next_nonblank(lines, index + 1)
+            if following is not None and not lines[following][:1].isdigit():
+                title, body = lines[following], following + 1
+        if title and not title[0].isdigit() and _is_caps_title(title) and _key(number) > last:
+            found.append((index, body, number, _title(title)))
+            last = _key(number)
+            taken_until = body
     return found
+
+
+@lru_cache(maxsize=1024)
+def _title(printed: str) -> str:
+    return title_case(" ".join(printed.split()))
 
 
 def _next_nonblank(lines: list[str], index: int) -> int | None:
     while index < len(lines):
-        if lines[index].strip():
+        if lines[index]:
             return index
         index += 1
     return None
 
 
 def _sections(lines: list[str], headings: list[tuple[int, int, str, str]]) -> dict[str, Section]:
+    last_body = headings[-1][1]
+    footer = next(
+        (i for i in range(last_body, len(lines)) if _FOOTER.match(lines[i])), len(lines)
+    )
     sections = {}
     for position, (_, body, number, title) in enumerate(headings):
-        end = headings[position + 1][0] if position + 1 < len(headings) else len(lines)
-        body_lines = []
-        for line in lines[body:end]:
-            if _FOOTER.match(line):
-                break
-            body_lines.append(line)
-        sections[number] = _section(number, title, body_lines)
+        end = headings[position + 1][0] if position + 1 < len(headings) else footer
+        sections[number] = _section(number, title, lines[body:end])
     return sections
 
 
@@ -182,33 +188,40 @@ def _section(number: str, title: str, lines: list[str]) -> Section:
     prose: list[str] = []
     items: list[list[str]] = []
     in_list = False  # the previous line belonged to a list item, with no blank line since
-    for raw in lines:
-        if _NOISE_LINE.match(raw):
-            continue
-        line = raw.strip()
+    for line in lines:
         if not line:
             in_list = False
             continue
-        item = _ITEM.match(line)
-        if item:
-            for cell in _TWO_COLUMNS.split(item.group(1)):
-                items.append([cell.lstrip("- ").strip()])
+        first = line[0]
+        if first == "-" and line[1:2] != "-":
+            for cell in _TWO_COLUMNS.split(line[1:].strip()):
+                items.append([cell.strip()])
             in_list = True
-        elif in_list and (not items[-1][-1].endswith((".", ":", ";")) or line[:1].islower()):
+        elif items and not items[-1][-1]:  # a bare "-" whose text follows on a later line
+            items[-1][-1] = line
+            in_list = True
+        elif (first.isdigit() or first in "strn") and _NOISE_LINE.match(line):
+            continue
+        elif in_list and (not items[-1][-1].endswith((".", ":", ";")) or first.islower()):
             items[-1].append(line)
         else:
             prose.append(line)
             in_list = False
     text = _join(prose)
-    cleaned = tuple(
-        clean for clean in (_clean_item(_join(parts)) for parts in items) if clean
-    )
-    links = tuple(dict.fromkeys(u.rstrip(".,;:)") for u in _URL.findall("\n".join(lines))))
+    cleaned = tuple(clean for clean in (_clean_item(_join(parts)) for parts in items) if clean)
+    links: tuple[str, ...] = ()
+    joined = "\n".join(lines)
+    if "//" in joined or "www." in joined:
+        links = tuple(dict.fromkeys(u.rstrip(".,;:)") for u in _URL.findall(joined)))
     return Section(number, title, text, cleaned, links)
 
 
 def _join(parts: list[str]) -> str:
     """Join wrapped lines; a word hyphenated across a line break is rejoined."""
+    if len(parts) == 1:
+        return " ".join(parts[0].split())
+    if not any(part.endswith("-") for part in parts):
+        return " ".join(" ".join(parts).split())
     out = ""
     for part in parts:
         if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and part[:1].islower():
