@@ -68,13 +68,13 @@ def _short_name(record: object) -> str:
     code = getattr(record, "alpha_2", "")
     if code in _SHORT_NAMES:
         return _SHORT_NAMES[code]
-    name = getattr(record, "common_name", None) or getattr(record, "name")
+    name = getattr(record, "common_name", None) or record.name
     return name.split(",")[0].strip()
 
 
 def _from_record(record: object) -> Country:
     name = _short_name(record)
-    return Country(name, getattr(record, "alpha_2"), getattr(record, "alpha_3"), slugify(name))
+    return Country(name, record.alpha_2, record.alpha_3, slugify(name))
 
 
 def _all_names(record: object) -> str:

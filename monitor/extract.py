@@ -16,7 +16,9 @@ from monitor.errors import ExtractError
 
 Kind = Literal["pdf", "html", "text"]
 
-_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
 _HTML_ANYWHERE = re.compile(rb"<(?:html|body|head|title|div|p|h1|table)\b[^>]*>", re.I)
 
 # Typography that differs between extractions of one document.
@@ -64,6 +66,8 @@ _TRANSLATE = str.maketrans(
     }
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SPECIAL = re.compile("[" + re.escape("".join(chr(c) for c in _TRANSLATE)) + "]")
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
 _LINE_ENDS = re.compile(r"\r+\n|\r")
 
 # Characters an English profile never holds but GBK bytes read as cp1252 produce (¡¯ for ’),
@@ -142,15 +146,22 @@ def decode(data: bytes) -> str:
 def normalise(text: str) -> str:
     """One spelling of typography and line ends, so extractions of one document agree."""
     text = _LINE_ENDS.sub("\n", text)
-    text = unicodedata.normalize("NFKC", text.translate(_TRANSLATE))
-    text = text.translate(_TRANSLATE)  # NFKC can produce new compatibility characters
+    text = text.replace("\t", " ").replace("\f", "\n").replace("\v", "\n")
+    if not text.isascii():
+        text = _SPECIAL.sub(_special, text)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+            text = _SPECIAL.sub(_special, text)  # NFKC can produce new compatibility forms
     return _CONTROL.sub("", text)
+
+
+def _special(match: re.Match[str]) -> str:
+    return match.group(0).translate(_TRANSLATE)
 
 
 def _binary_share(text: str) -> float:
     sample = text[:4096]
-    bad = sum(1 for c in sample if unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") and c not in "\n\r\t\f\v")
-    return bad / max(len(sample), 1)
+    return len(_BINARY.findall(sample)) / max(len(sample), 1)
 
 
 def pdf_text(data: bytes) -> str:

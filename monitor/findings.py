@@ -93,7 +93,11 @@ _NEGATION = re.compile(
     r"\b(?:no|not|none|nor|never|lacks?|without|absence|yet to|draft)\b|n't\b", re.I
 )
 _NOT_IN_FORCE = re.compile(r"\b(?:revoked|repealed|draft|bill|proposed|pending)\b", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+# A sentence ends at . ! ? before a capital, but not after "St." "No." "Art." or an initial.
+_SENTENCE = re.compile(
+    r"(?<=[.!?])(?<!\bSt\.)(?<!\bNo\.)(?<!\bNr\.)(?<!\bArt\.)(?<!\bDr\.)(?<!\bMr\.)"
+    r"(?<!\bCo\.)(?<!\bvs\.)(?<!\b[A-Z]\.)\s+(?=[A-Z(])"
+)
 
 
 def sentences(text: str) -> list[str]:

@@ -17,14 +17,16 @@ from monitor.errors import ParseError
 from monitor.findings import derive
 from monitor.profile import Background, Indicator, Profile, Section
 
-_MD_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)\s*\)")
 _ANGLE_URL = re.compile(r"<((?:https?://|www\.)[^>\s]+)>")
 _PAGE_MARK = re.compile(r"^-{5,}\s*(?:Page\s*\d+\s*-*)?$", re.I)
 _TITLE = re.compile(r"CYBER\s*WELLNESS\s+PROFILE", re.I)
 _BACKGROUND = re.compile(r"^\s*BA[A-Z]{0,3}R[A-Z]{0,2}UND\b\s*:?\s*(.*)$")
 _HEADING = re.compile(r"^\s*(\d(?:\.\d{1,2}){0,3})\.?(?:\s+(.*?))?\s*$")
 _NOISE_LINE = re.compile(r"^\s*(?:\d{1,3}|st|nd|rd|th)\s*$")
-_FOOTER = re.compile(r"^\s*(?:DISCLAIMER\b|More information is available|Last\s+updated\b)", re.I)
+_FOOTER = re.compile(
+    r"^[\s-]*(?:DISCLAIMER\b|More information is available|Last\s+updated\b)", re.I
+)
 # Items printed side by side: "-Penal Code      -Law on …" or "-ICT Act 2001 -Data Act".
 _TWO_COLUMNS = re.compile(r"\s{2,}-\s*(?=\S)|\s+-(?=[A-Z])")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.I)
@@ -76,7 +78,8 @@ def parse_text(text: str, country: str | None = None) -> Profile:
             raise ParseError("not a Cyberwellness Profile: no part 1 CYBERSECURITY heading")
         if last_updated is None:
             raise ParseError(
-                "document cut short: no part 2 (CHILD ONLINE PROTECTION) and no 'Last updated' footer"
+                "document cut short: no part 2 (CHILD ONLINE PROTECTION) "
+                "and no 'Last updated' footer"
             )
         raise ParseError("incomplete profile: no part 2 (CHILD ONLINE PROTECTION)")
     if "1" not in numbers:
@@ -104,9 +107,7 @@ def _clean_lines(text: str) -> list[str]:
     text = _MD_LINK.sub(lambda m: m.group(1), text)
     text = _ANGLE_URL.sub(lambda m: m.group(1), text)
     lines = [line.strip() for line in text.split("\n")]
-    return [
-        "" if line.startswith("-----") and _PAGE_MARK.match(line) else line for line in lines
-    ]
+    return ["" if line.startswith("-----") and _PAGE_MARK.match(line) else line for line in lines]
 
 
 def _is_caps_title(line: str) -> bool:
@@ -174,9 +175,7 @@ def _next_nonblank(lines: list[str], index: int) -> int | None:
 
 def _sections(lines: list[str], headings: list[tuple[int, int, str, str]]) -> dict[str, Section]:
     last_body = headings[-1][1]
-    footer = next(
-        (i for i in range(last_body, len(lines)) if _FOOTER.match(lines[i])), len(lines)
-    )
+    footer = next((i for i in range(last_body, len(lines)) if _FOOTER.match(lines[i])), len(lines))
     sections = {}
     for position, (_, body, number, title) in enumerate(headings):
         end = headings[position + 1][0] if position + 1 < len(headings) else footer

@@ -18,7 +18,7 @@ SCHEMA = 1
 
 @dataclass(frozen=True)
 class Indicator:
-    """A background figure with where it came from (``9.2`` from ``ITU Statistics``, ``December 2013``)."""
+    """A background figure and where it came from: 9.2, "ITU Statistics", "December 2013"."""
 
     value: int | float | None
     source: str | None = None

@@ -1,0 +1,28 @@
+"""Shared paths and helpers. The real corpus is read in place from ../shared/corpus/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "ict4sd"
+IRAQ_SEED = FIXTURES / "iraq-2015-03-06.txt"
+TAJIKISTAN_SEED = FIXTURES / "tajikistan-2015-03-09.txt"
+
+NO_CORPUS = f"the real corpus {CORPUS} is absent (CI always has it)"
+requires_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_CORPUS)
+
+
+def corpus_params() -> list:
+    """One pytest param per corpus file, named by file; a single skipped param if absent."""
+    if not CORPUS.is_dir():
+        return [pytest.param(None, id="no-corpus", marks=pytest.mark.skip(reason=NO_CORPUS))]
+    return [pytest.param(path, id=path.stem.strip()) for path in sorted(CORPUS.glob("*.txt"))]
+
+
+def seed_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,77 @@
+"""`monitor parse` as a user runs it: a real subprocess, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import IRAQ_SEED
+from tests.pdfs import text_to_pdf
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_parse_prints_a_readable_summary():
+    result = run("parse", str(IRAQ_SEED))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Republic of Iraq  [iraq, IQ/IRQ]" in out
+    assert "Last updated     2015-03-06" in out
+    assert "33 703 000  (United Nations Statistics Division, December 2012)" in out
+    assert "national CIRT" in out and "Sections (28)" in out
+    assert "1.1.2  Regulation and Compliance" in out
+
+
+def test_parse_json_is_the_snapshot_form():
+    result = run("parse", str(IRAQ_SEED), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["schema"] == 1
+    assert data["slug"] == "iraq"
+    assert data["background"]["population"]["value"] == 33_703_000
+    assert [s["number"] for s in data["sections"]][:3] == ["1", "1.1", "1.1.1"]
+
+
+def test_parse_a_pdf(tmp_path):
+    pdf = tmp_path / "Iraq.pdf"
+    pdf.write_bytes(text_to_pdf(IRAQ_SEED.read_text("utf-8")))
+    result = run("parse", str(pdf), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["last_updated"] == "2015-03-06"
+
+
+def test_bad_file_is_one_line_without_traceback(tmp_path):
+    page = tmp_path / "Iraq.pdf"
+    page.write_text("<html><head><title>Service Unavailable</title></head></html>")
+    result = run("parse", str(page))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: {page}: expected a PDF but got an HTML page (Service Unavailable)"]
+
+
+def test_verbose_shows_the_traceback(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = run("-v", "parse", str(empty))
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "ExtractError" in result.stderr
+
+
+def test_missing_file_and_usage_errors():
+    missing = run("parse", "/nonexistent/profile.pdf")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: /nonexistent/profile.pdf: no such file"
+    usage = run("parse")
+    assert usage.returncode == 2
+    assert "Missing argument 'FILE'" in usage.stderr
