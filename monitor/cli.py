@@ -73,6 +73,93 @@ def parse_command(file: Path, fmt: str, country: str | None) -> None:
     click.echo(profile_json(profile) if fmt == "json" else describe(profile), nl=False)
 
 
+def _config(ctx: Context):
+    from monitor.config import load_config
+
+    return load_config(ctx.config_path)
+
+
+def _store(ctx: Context):
+    from monitor.store import Store
+
+    config = _config(ctx)
+    return Store(config.storage.snapshots, lock_timeout=config.fetch.lock_timeout)
+
+
+def _now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--country", help="Country of every FILE, instead of the name printed in it.")
+@pass_context
+def import_command(ctx: Context, files: tuple[Path, ...], country: str | None) -> None:
+    """Add local documents (PDF, text or HTML) to the history (backfill).
+
+    Prints one line per file: new, revised, unchanged or error. Exits 1 if any failed.
+
+    Example: monitor import old/Iraq-2014.pdf old/Iraq-2015.pdf --country Iraq
+    """
+    from monitor.pipeline import import_files
+
+    failed = 0
+    for result in import_files(_store(ctx), list(files), now=_now(), country=country):
+        if result.error:
+            failed += 1
+            click.echo(f"{result.path}: error: {result.error}")
+        else:
+            click.echo(f"{result.path}: {result.outcome.label} {result.slug} {result.ref}")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command("list")
+@click.argument("country", required=False)
+@format_option
+@pass_context
+def list_command(ctx: Context, country: str | None, fmt: str) -> None:
+    """Countries in the store and their snapshot dates (or every snapshot of COUNTRY).
+
+    Example: monitor list iraq --format json
+    """
+    from monitor.listing import country_listing, store_listing
+
+    store = _store(ctx)
+    if country:
+        click.echo(country_listing(store, country, fmt), nl=False)
+    else:
+        click.echo(store_listing(store, fmt), nl=False)
+
+
+@cli.command("show")
+@click.argument("country")
+@click.argument("ref", default="latest")
+@format_option
+@pass_context
+def show_command(ctx: Context, country: str, ref: str, fmt: str) -> None:
+    """Show one stored snapshot (REF: YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous,
+    first, latest~N; default latest).
+
+    Example: monitor show iraq 2015-03-06
+    """
+    from monitor.listing import show_snapshot
+
+    click.echo(show_snapshot(_store(ctx), country, ref, fmt), nl=False)
+
+
 def main() -> None:
     """Console-script entry: run the CLI, turning MonitorError into one line on stderr."""
     verbose = any(arg in ("-v", "-vv", "--verbose") for arg in sys.argv[1:])
@@ -91,6 +178,8 @@ def main() -> None:
             raise
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except SystemExit:
+        raise
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(result if isinstance(result, int) else 0)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from monitor.errors import ExtractError, MonitorError
-from monitor.extract import extract
+from monitor.extract import extract, sniff
+from monitor.outcome import Outcome
 from monitor.profile import Profile, parse
+from monitor.store import Store
+
+_CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
 
 MAX_LOCAL_BYTES = 50_000_000
 
@@ -44,3 +51,35 @@ def parse_file(path: Path, country: str | None = None) -> Profile:
         return document_to_profile(data, filename=path.name, country=country)
     except MonitorError as exc:
         raise type(exc)(f"{path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    path: Path
+    outcome: Outcome
+    slug: str | None = None
+    ref: str | None = None
+    error: str | None = None
+
+
+def import_files(
+    store: Store, paths: list[Path], *, now: datetime, country: str | None = None
+) -> Iterator[ImportResult]:
+    """Backfill history from local documents; one bad file never stops the rest."""
+    for path in paths:
+        try:
+            data = read_local(path)
+            kind = sniff(data, filename=path.name)
+            profile = document_to_profile(data, filename=path.name, country=country)
+            saved = store.save(
+                profile,
+                data,
+                kind=kind,
+                content_type=_CONTENT_TYPES[kind],
+                now=now,
+                file=str(path.resolve()),
+            )
+            yield ImportResult(path, saved.outcome, profile.slug, saved.ref.name)
+        except MonitorError as exc:
+            message = str(exc).removeprefix(f"{path}: ")
+            yield ImportResult(path, Outcome.ERROR, error=message)

@@ -1,0 +1,207 @@
+"""config.toml → typed, validated settings.
+
+Every key is checked: an unknown key or a wrong type is a ``ConfigError`` naming the key and
+the file, so a typo never silently falls back to a default. Relative storage paths are
+relative to the config file's folder. Secrets are never read from here: the SMTP password
+comes from the environment variable that ``email.password_env`` names.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ConfigError
+
+ENV_VAR = "MONITOR_CONFIG"
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    snapshots: Path = Path("snapshots")
+    reports: Path = Path("reports")
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    concurrency: int = 8
+    timeout: float = 30.0
+    retries: int = 3
+    max_bytes: int = 20_000_000
+    user_agent: str = "cyberwellness-monitor/0.1 (+https://github.com/cyberwellness-monitor)"
+    lock_timeout: float = 300.0  # how long a run waits for another process's store lock
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    fetch: str = "0 6 * * *"
+    report: str = "0 7 * * mon"
+    timezone: str = "UTC"
+    misfire_grace_time: int = 6 * 3600
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    username: str = ""
+    password_env: str = "MONITOR_SMTP_PASSWORD"
+    sender: str = "monitor@example.org"
+    to: tuple[str, ...] = ("analyst@example.org",)
+    when: str = "changes"  # "changes" or "always"
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    country: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+    sources: tuple[SourceConfig, ...] = ()
+
+
+_TYPES: dict[type, tuple[type, ...]] = {
+    int: (int,),
+    float: (int, float),
+    str: (str,),
+    bool: (bool,),
+    Path: (str,),
+}
+
+
+def _section(cls: type, data: Any, where: str, renames: dict[str, str] | None = None) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: must be a table")
+    renames = renames or {}
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in data.items():
+        name = renames.get(key, key)
+        if name not in known or key in renames.values():
+            raise ConfigError(f"{where}.{key}: unknown key")
+        expected = known[name].type
+        values[name] = _check(value, expected, f"{where}.{key}")
+    return cls(**values)
+
+
+def _check(value: Any, expected: Any, where: str) -> Any:
+    kinds = {
+        "int": int,
+        "float": float,
+        "str": str,
+        "bool": bool,
+        "Path": Path,
+        "tuple[str, ...]": tuple,
+    }
+    kind = kinds.get(expected if isinstance(expected, str) else getattr(expected, "__name__", ""))
+    if kind is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: must be a list of strings, not {value!r}")
+        return tuple(value)
+    allowed = _TYPES[kind]
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, allowed):
+        raise ConfigError(f"{where}: must be {kind.__name__ if kind is not Path else 'a path'}")
+    if kind in (int, float) and value < 0:
+        raise ConfigError(f"{where}: must not be negative")
+    return kind(value)
+
+
+def _sources(data: Any, where: str) -> tuple[SourceConfig, ...]:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = set(data) - {"url_template", "countries", "extra"}
+    if unknown:
+        raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key")
+    template = data.get("url_template")
+    countries = data.get("countries", [])
+    if not isinstance(countries, list) or not all(isinstance(c, str) for c in countries):
+        raise ConfigError(f"{where}.countries: must be a list of country names")
+    if countries and not isinstance(template, str):
+        raise ConfigError(f"{where}.url_template: needed for sources.countries")
+    if isinstance(template, str) and "{name}" not in template:
+        raise ConfigError(f"{where}.url_template: must contain {{name}}")
+    out = [SourceConfig(c, template.format(name=c.replace(" ", "_"))) for c in countries]
+    extra = data.get("extra", [])
+    if not isinstance(extra, list):
+        raise ConfigError(f"{where}.extra: must be a list of tables ([[sources.extra]])")
+    for index, entry in enumerate(extra):
+        out.append(_section(SourceConfig, entry, f"{where}.extra[{index}]"))
+    for source in out:
+        if not source.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: {source.country}: url must be http(s), not {source.url}")
+    return tuple(out)
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    """--config, then ./config.toml, then $MONITOR_CONFIG; None when there is none."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such config file")
+        return explicit
+    local = Path("config.toml")
+    if local.is_file():
+        return local
+    env = os.environ.get(ENV_VAR)
+    if env:
+        if not Path(env).is_file():
+            raise ConfigError(f"{env}: no such config file (from ${ENV_VAR})")
+        return Path(env)
+    return None
+
+
+def load_config(explicit: Path | None = None) -> Config:
+    path = find_config(explicit)
+    if path is None:
+        return Config(path=None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path | None) -> Config:
+    name = str(path) if path else "config"
+    unknown = set(data) - {"storage", "fetch", "schedule", "email", "sources"}
+    if unknown:
+        raise ConfigError(f"{name}: [{sorted(unknown)[0]}]: unknown section")
+    storage = _section(StorageConfig, data.get("storage", {}), f"{name}: storage")
+    base = path.parent if path else Path(".")
+    storage = StorageConfig(
+        snapshots=base / storage.snapshots
+        if not storage.snapshots.is_absolute()
+        else storage.snapshots,
+        reports=base / storage.reports if not storage.reports.is_absolute() else storage.reports,
+    )
+    fetch = _section(FetchConfig, data.get("fetch", {}), f"{name}: fetch")
+    if fetch.concurrency < 1:
+        raise ConfigError(f"{name}: fetch.concurrency: must be at least 1")
+    email = _section(EmailConfig, data.get("email", {}), f"{name}: email", {"from": "sender"})
+    if email.when not in ("changes", "always"):
+        raise ConfigError(f'{name}: email.when: must be "changes" or "always"')
+    return Config(
+        path=path,
+        storage=storage,
+        fetch=fetch,
+        schedule=_section(ScheduleConfig, data.get("schedule", {}), f"{name}: schedule"),
+        email=email,
+        sources=_sources(data.get("sources", {}), f"{name}: sources"),
+    )
