@@ -314,9 +314,9 @@ class Store:
                 state = self.read_state(slug)
             except StoreError:
                 state = CountryState(slug)
-            self.write_state(
-                replace(state, country=profile.country, iso2=profile.iso2, iso3=profile.iso3)
-            )
+            named = replace(state, country=profile.country, iso2=profile.iso2, iso3=profile.iso3)
+            if named != state or not (directory / "state.json").exists():
+                self.write_state(named)
             return SaveResult(Outcome.REVISED if same_key else Outcome.NEW, ref)
 
     def _content_of(self, ref: SnapshotRef) -> str | None:

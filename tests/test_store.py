@@ -1,0 +1,174 @@
+"""The snapshot store: identity by content, revisions, refs, first-seen keys, paths."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from monitor.errors import SnapshotNotFound, StoreError
+from monitor.extract import extract
+from monitor.outcome import Outcome
+from monitor.profile import parse
+from monitor.store import SnapshotRef, Store, check_slug, find_country
+from tests.helpers import IRAQ, T0, edited, profile_from
+
+
+def save(store: Store, text: str, now=T0):
+    return store.save(
+        profile_from(text), text.encode(), kind="text", content_type="text/plain", now=now
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "snapshots", lock_timeout=5)
+
+
+def test_new_unchanged_revised_new(store):
+    first = save(store, IRAQ)
+    assert (first.outcome, first.ref.name) == (Outcome.NEW, "2015-03-06")
+    # the same content again, even with other bytes (line ends, spacing): nothing written
+    again = save(store, IRAQ.replace("\n", "\r\n").replace("Iraq.", "Iraq. "))
+    assert (again.outcome, again.ref.name) == (Outcome.UNCHANGED, "2015-03-06")
+    # new content under the same date: a revision, never an overwrite
+    changed = edited(IRAQ, ("33 703 000", "34 000 000"))
+    revised = save(store, changed)
+    assert (revised.outcome, revised.ref.name) == (Outcome.REVISED, "2015-03-06.r2")
+    assert save(store, changed).outcome == Outcome.UNCHANGED
+    third = save(store, edited(changed, ("9.20%", "9.90%")))
+    assert third.ref.name == "2015-03-06.r3"
+    newer = save(store, edited(IRAQ, ("6th March 2015", "1st June 2016")))
+    assert (newer.outcome, newer.ref.name) == (Outcome.NEW, "2016-06-01")
+    names = sorted(p.name for p in (store.root / "iraq").iterdir())
+    assert names == [
+        "2015-03-06.json",
+        "2015-03-06.r2.json",
+        "2015-03-06.r2.txt",
+        "2015-03-06.r3.json",
+        "2015-03-06.r3.txt",
+        "2015-03-06.txt",
+        "2016-06-01.json",
+        "2016-06-01.txt",
+        "state.json",
+    ]
+    # the first version is still exactly what was first saved
+    assert store.load(first.ref).profile == profile_from(IRAQ)
+    assert (store.root / "iraq" / "2015-03-06.txt").read_text() == IRAQ
+
+
+def test_snapshot_records_its_source(store):
+    result = store.save(
+        profile_from(IRAQ),
+        b"raw bytes",
+        kind="pdf",
+        content_type="application/pdf",
+        now=T0,
+        url="https://example.org/Iraq.pdf",
+    )
+    snap = store.load(result.ref)
+    assert snap.source.url == "https://example.org/Iraq.pdf"
+    assert snap.source.seen_at == "2026-11-16T06:00:00+00:00"
+    assert snap.source.content_type == "application/pdf"
+    assert snap.source.raw == "2015-03-06.pdf"
+    assert (store.root / "iraq" / "2015-03-06.pdf").read_bytes() == b"raw bytes"
+    data = json.loads(store.path(result.ref).read_text())
+    assert data["schema"] == 1
+    assert data["profile"]["schema"] == 1
+
+
+@pytest.fixture
+def history(store):
+    """Iraq: 2015-03-06, its revision r2, 2016-01-10, 2017-02-01."""
+    save(store, IRAQ)
+    save(store, edited(IRAQ, ("33 703 000", "33 800 000")))
+    save(store, edited(IRAQ, ("6th March 2015", "10th January 2016")))
+    save(store, edited(IRAQ, ("6th March 2015", "1st February 2017")))
+    return store
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("2015-03-06", "2015-03-06.r2"),  # a date means its newest revision
+        ("2015-03-06.r2", "2015-03-06.r2"),
+        ("2015-03-06.r1", "2015-03-06"),
+        ("latest", "2017-02-01"),
+        ("LATEST", "2017-02-01"),
+        ("previous", "2016-01-10"),
+        ("latest~1", "2016-01-10"),
+        ("latest~3", "2015-03-06"),
+        ("first", "2015-03-06"),
+        ("first~1", "2015-03-06.r2"),
+    ],
+)
+def test_refs(history, ref, expected):
+    assert history.resolve("iraq", ref).name == expected
+
+
+@pytest.mark.parametrize("ref", ["2014-01-01", "latest~4", "2015-03-06.r3", "yesterday"])
+def test_unknown_ref_lists_what_exists(history, ref):
+    with pytest.raises(SnapshotNotFound) as caught:
+        history.resolve("iraq", ref)
+    assert "2015-03-06, 2015-03-06.r2, 2016-01-10, 2017-02-01" in str(caught.value)
+
+
+def test_refs_sort_by_date_then_revision(history):
+    refs = history.refs("iraq")
+    assert refs == sorted(refs)
+    assert refs[0] == SnapshotRef("2015-03-06", 1, "iraq")
+
+
+def test_undated_documents_are_keyed_by_the_day_first_seen(store):
+    undated = IRAQ.replace("Last updated on 6th March 2015", "")
+    first = save(store, undated, now=T0)
+    assert first.ref.name == "2026-11-16"
+    assert store.load(first.ref).dated_by == "first_seen"
+    # seen again days later, unchanged: not a new snapshot under a new day
+    later = T0 + timedelta(days=3)
+    assert save(store, undated, now=later).outcome == Outcome.UNCHANGED
+    # changed later: a new first-seen day; changed twice that day: a revision
+    one = save(store, edited(undated, ("9.20%", "9.50%")), now=later)
+    assert (one.outcome, one.ref.name) == (Outcome.NEW, "2026-11-19")
+    two = save(store, edited(undated, ("9.20%", "9.60%")), now=later)
+    assert (two.outcome, two.ref.name) == (Outcome.REVISED, "2026-11-19.r2")
+
+
+@pytest.mark.parametrize("bad", ["../etc", "a/b", "", ".hidden", "UPPER", "x" * 100, "a\\b"])
+def test_slugs_never_escape_the_store(bad):
+    with pytest.raises(StoreError):
+        check_slug(bad)
+
+
+def test_country_names_become_safe_slugs(store, tmp_path):
+    for name in ["../../etc", "a/b", "..", "/abs/path"]:
+        profile = parse(extract(IRAQ.encode()), country=name)
+        result = store.save(profile, b"x", kind="text", content_type="text/plain", now=T0)
+        path = store.path(result.ref).resolve()
+        assert path.is_relative_to(store.root.resolve())
+    assert not (tmp_path / "etc").exists()
+
+
+def test_corrupt_snapshot_names_the_file(history):
+    path = history.path(history.resolve("iraq", "latest"))
+    path.write_text(path.read_text()[:100])
+    with pytest.raises(StoreError, match=str(path)):
+        history.load(history.resolve("iraq", "latest"))
+    # listing and resolving still work: they never read snapshot files
+    assert history.resolve("iraq", "latest").name == "2017-02-01"
+
+
+def test_corrupt_snapshot_is_never_overwritten(store):
+    first = save(store, IRAQ)
+    store.path(first.ref).write_text("{not json")
+    again = save(store, IRAQ)
+    assert (again.outcome, again.ref.name) == (Outcome.REVISED, "2015-03-06.r2")
+    assert store.path(first.ref).read_text() == "{not json"
+
+
+def test_find_country_by_slug_code_or_name(history):
+    for query in ["iraq", "IRAQ", "iq", "IRQ", "Iraq", "Republic of Iraq", " iraq "]:
+        assert find_country(history, query) == "iraq"
+    with pytest.raises(SnapshotNotFound, match="did you mean Iraq"):
+        find_country(history, "Irak")
