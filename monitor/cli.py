@@ -160,6 +160,63 @@ def show_command(ctx: Context, country: str, ref: str, fmt: str) -> None:
     click.echo(show_snapshot(_store(ctx), country, ref, fmt), nl=False)
 
 
+@cli.command("diff")
+@click.argument("country")
+@click.argument("old")
+@click.argument("new", default="latest")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "md", "html"]),
+    default="text",
+    show_default=True,
+    help="text (grouped by section, coloured on a terminal), json, md or html (a standalone page).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of standard output.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences, like git diff.")
+@pass_context
+def diff_command(
+    ctx: Context,
+    country: str,
+    old: str,
+    new: str,
+    fmt: str,
+    output: Path | None,
+    exit_code: bool,
+) -> int:
+    """What changed in COUNTRY's profile between OLD and NEW, field by field.
+
+    OLD and NEW are refs (YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous, first, latest~N)
+    or paths of local documents, to compare a file before importing it. NEW defaults to
+    latest.
+
+    Example: monitor diff iraq 2015-03-06 latest
+    """
+    from monitor import render
+    from monitor.pipeline import compare_refs
+
+    comparison = compare_refs(_store(ctx), country, old, new)
+    if fmt == "text":
+        color = output is None and sys.stdout.isatty()
+        out = render.to_text(comparison, color=color)
+    else:
+        out = {"json": render.to_json, "md": render.to_markdown, "html": render.to_html}[fmt](
+            comparison
+        )
+    if output:
+        from monitor.deliver import write_atomic
+
+        write_atomic(output, out.encode())
+    else:
+        click.echo(out, nl=False, color=None)
+    return 1 if exit_code and comparison.changes else 0
+
+
 def main() -> None:
     """Console-script entry: run the CLI, turning MonitorError into one line on stderr."""
     verbose = any(arg in ("-v", "-vv", "--verbose") for arg in sys.argv[1:])

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.errors import ExtractError, MonitorError
+from monitor.diff import Comparison, Side, compare
+from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
 from monitor.extract import extract, sniff
 from monitor.outcome import Outcome
 from monitor.profile import Profile, parse
-from monitor.store import Store
+from monitor.store import Store, find_country
 
 _CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
 
@@ -83,3 +84,34 @@ def import_files(
         except MonitorError as exc:
             message = str(exc).removeprefix(f"{path}: ")
             yield ImportResult(path, Outcome.ERROR, error=message)
+
+
+def _side(store: Store, slug: str | None, arg: str) -> tuple[Side, Profile]:
+    """A ref in the store, or the path of a local document (to compare before importing)."""
+    path = Path(arg)
+    if path.is_file():
+        profile = parse_file(path)
+        updated = profile.last_updated.isoformat() if profile.last_updated else None
+        return Side(str(path), updated, source=str(path.resolve())), profile
+    if slug is None:
+        raise SnapshotNotFound(f"{arg}: not a file, and no stored country to look it up in")
+    snap = store.load(store.resolve(slug, arg))
+    updated = snap.profile.last_updated.isoformat() if snap.profile.last_updated else None
+    return Side(snap.ref.name, updated, snap.source.url or snap.source.file, snap.source.seen_at), (
+        snap.profile
+    )
+
+
+def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
+    """``monitor diff COUNTRY OLD NEW``: refs or local files on either side."""
+    both_files = Path(old).is_file() and Path(new).is_file()
+    slug = None
+    try:
+        slug = find_country(store, country)
+    except SnapshotNotFound:
+        if not both_files:
+            raise
+    old_side = _side(store, slug, old)
+    new_side = _side(store, slug, new)
+    profile = new_side[1]
+    return compare(slug or profile.slug, profile.country, old_side, new_side)

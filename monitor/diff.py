@@ -1,0 +1,279 @@
+"""What changed between two profiles, field by field, named for policy analysts.
+
+deepdiff finds the differences between two comparison views of the profiles; this module
+decides what the views hold (instrument lists as sets, so order is never a change; only
+fields a reader cares about) and names each finding (``1.1.2 Regulation and Compliance ›
+items``). Pure: profiles in, ``Change`` records out.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from monitor.profile import Indicator, Profile, Section
+from monitor.summary import format_number
+
+Kind = Literal["added", "removed", "changed"]
+Value = str | int | float | bool | None
+
+SEP = " › "
+
+
+@dataclass(frozen=True)
+class WordRun:
+    """A run of words in a prose diff: kept, inserted or deleted."""
+
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str  # readable: "1.1.2 Regulation and Compliance › items"
+    kind: Kind
+    old: Value
+    new: Value
+    group: str  # what reports group by: "indicators", "profile", "background" or a section number
+    field: str  # "items", "text", "population", "national_cirt", "section", …
+    summary: str = ""  # one line for people: "33 703 000 → 36 004 552 (+6.8 %)"
+    words: tuple[WordRun, ...] = ()  # prose only
+
+
+_GROUP_ORDER = {"indicators": 0, "profile": 1, "background": 2}
+_FIELD_ORDER = {"section": 0, "title": 1, "text": 2, "items": 3, "links": 4}
+_BACKGROUND = {"population": "population", "internet_users_pct": "internet users"}
+
+
+def diff(old: Profile, new: Profile) -> list[Change]:
+    """Every change from ``old`` to ``new``; empty when they say the same thing."""
+    if old == new:
+        return []
+    from deepdiff import DeepDiff
+
+    a, b = _views(old, new)
+    tree = DeepDiff(a, b, view="tree")
+    changes: list[Change] = []
+    for report, levels in tree.items():
+        for level in levels:
+            path = level.path(output_format="list")
+            changes.append(_name(report, path, level.t1, level.t2, old, new))
+    return sorted(changes, key=_order)
+
+
+def _views(old: Profile, new: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What deepdiff compares: only the parts that differ, as plain data.
+
+    Sections equal on both sides are left out (the profile is mostly unchanged between
+    versions, and deepdiff's cost grows with what it walks); lists of items and links are
+    frozensets, so a re-ordering is not a change and an edit is one removal plus one addition.
+    """
+    views: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+    for view, profile in zip(views, (old, new), strict=True):
+        view["indicators"] = {k: f.value for k, f in profile.indicators.items()}
+        view["profile"] = {
+            "last_updated": profile.last_updated.isoformat() if profile.last_updated else None,
+            "official_name": profile.official_name,
+        }
+        view["background"] = {
+            key: _indicator_view(getattr(profile.background, key)) for key in _BACKGROUND
+        }
+        view["sections"] = {}
+    for number in old.sections.keys() | new.sections.keys():
+        before, after = old.sections.get(number), new.sections.get(number)
+        if before == after:
+            continue
+        if before is not None:
+            views[0]["sections"][number] = _section_view(before)
+        if after is not None:
+            views[1]["sections"][number] = _section_view(after)
+    return views
+
+
+def _indicator_view(indicator: Indicator) -> dict[str, Value]:
+    return {"value": indicator.value, "source": indicator.source, "as_of": indicator.as_of}
+
+
+def _section_view(section: Section) -> dict[str, Any]:
+    return {
+        "title": section.title,
+        "text": section.text,
+        "items": frozenset(section.items),
+        "links": frozenset(section.links),
+    }
+
+
+def _present(value: Any) -> Any:
+    return None if type(value).__name__ == "NotPresent" else value
+
+
+def _name(report: str, path: list[Any], t1: Any, t2: Any, old: Profile, new: Profile) -> Change:
+    t1, t2 = _present(t1), _present(t2)
+    top = path[0]
+    if top == "indicators":
+        key = path[1]
+        return _indicator_change(key, old, new)
+    if top == "profile":
+        field = path[1]
+        label = {"last_updated": "last updated", "official_name": "official name"}[field]
+        return Change(
+            f"Profile{SEP}{label}", _kind(t1, t2), t1, t2, "profile", field, _arrow(t1, t2)
+        )
+    if top == "background":
+        return _background_change(path, t1, t2)
+    return _section_change(report, path, t1, t2, old, new)
+
+
+def _section_change(
+    report: str, path: list[Any], t1: Any, t2: Any, old: Profile, new: Profile
+) -> Change:
+    number = path[1]
+    section = new.sections.get(number) or old.sections[number]
+    heading = f"{number} {section.title}"
+    if len(path) == 2:  # a whole section appeared or disappeared: one change, not one per field
+        if report == "dictionary_item_added":
+            text = new.sections[number].text
+            return Change(heading, "added", None, text, number, "section", "section added")
+        text = old.sections[number].text
+        return Change(heading, "removed", text, None, number, "section", "section removed")
+    field = path[2]
+    where = f"{heading}{SEP}{field}"
+    if field in ("items", "links"):
+        if report == "set_item_added":
+            return Change(where, "added", None, t2, number, field, f"+ {t2}")
+        return Change(where, "removed", t1, None, number, field, f"- {t1}")
+    if field == "text":
+        t1, t2 = t1 or None, t2 or None
+        words = word_diff(t1 or "", t2 or "")
+        return Change(where, _kind(t1, t2), t1, t2, number, "text", "wording changed", words)
+    return Change(where, _kind(t1, t2), t1, t2, number, field, _arrow(t1, t2))
+
+
+def _indicator_change(key: str, old: Profile, new: Profile) -> Change:
+    before, after = old.indicators.get(key), new.indicators.get(key)
+    label = (after or before).label  # type: ignore[union-attr]
+    t1 = before.value if before else None
+    t2 = after.value if after else None
+    evidence = (after.evidence if after else None) or (before.evidence if before else None)
+    summary = f"{_yes_no(t1)} → {_yes_no(t2)}" + (f": {evidence}" if evidence else "")
+    return Change(f"Indicators{SEP}{label}", "changed", t1, t2, "indicators", key, summary)
+
+
+def _background_change(path: list[Any], t1: Any, t2: Any) -> Change:
+    key, part = path[1], path[2]
+    label = _BACKGROUND[key]
+    if part == "value":
+        summary = number_change(t1, t2, percent=key == "internet_users_pct")
+        return Change(f"Background{SEP}{label}", _kind(t1, t2), t1, t2, "background", key, summary)
+    what = "data source" if part == "source" else "as of"
+    return Change(
+        f"Background{SEP}{label}{SEP}{what}",
+        _kind(t1, t2),
+        t1,
+        t2,
+        "background",
+        f"{key}.{part}",
+        _arrow(t1, t2),
+    )
+
+
+def number_change(old: float | None, new: float | None, *, percent: bool) -> str:
+    """``33 703 000 → 36 004 552 (+2 301 552, +6.8 %)``; percentages move by points."""
+    text = f"{format_number(old, percent)} → {format_number(new, percent)}"
+    if old is None or new is None:
+        return text
+    delta = new - old
+    if percent:
+        return f"{text} ({delta:+.2f} points)"
+    sign = "+" if delta >= 0 else "-"
+    relative = f", {delta / old * 100:+.1f} %" if old else ""
+    return f"{text} ({sign}{format_number(abs(delta))}{relative})"
+
+
+def word_diff(old: str, new: str) -> tuple[WordRun, ...]:
+    """Runs of equal, deleted and inserted words (a replacement is a deletion then an insertion)."""
+    a, b = old.split(), new.split()
+    runs: list[WordRun] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(WordRun("equal", " ".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            runs.append(WordRun("delete", " ".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            runs.append(WordRun("insert", " ".join(b[j1:j2])))
+    return tuple(runs)
+
+
+def _kind(old: Any, new: Any) -> Kind:
+    if old is None:
+        return "added"
+    if new is None:
+        return "removed"
+    return "changed"
+
+
+def _arrow(old: Any, new: Any) -> str:
+    return f"{'—' if old is None else old} → {'—' if new is None else new}"
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "no", None: "unknown"}[value]
+
+
+def _section_key(group: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in group.split("."))
+    except ValueError:
+        return (999,)
+
+
+def _order(change: Change) -> tuple[Any, ...]:
+    rank = _GROUP_ORDER.get(change.group, 3)
+    return (
+        rank,
+        _section_key(change.group) if rank == 3 else (),
+        _FIELD_ORDER.get(change.field, 5),
+        change.field,
+        change.kind,
+        str(change.old),
+        str(change.new),
+    )
+
+
+@dataclass(frozen=True)
+class Side:
+    """One end of a comparison: which snapshot (or local file) and where it came from."""
+
+    ref: str
+    last_updated: str | None
+    source: str | None = None
+    seen_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    slug: str
+    country: str
+    old: Side
+    new: Side
+    changes: tuple[Change, ...]
+
+
+def compare(
+    slug: str, country: str, old: tuple[Side, Profile], new: tuple[Side, Profile]
+) -> Comparison:
+    return Comparison(slug, country, old[0], new[0], tuple(diff(old[1], new[1])))
+
+
+def group_title(change: Change) -> str:
+    """The heading a change is listed under in reports."""
+    if change.group == "indicators":
+        return "Indicators"
+    if change.group == "profile":
+        return "Profile"
+    if change.group == "background":
+        return "Background"
+    return change.path.split(SEP)[0]
