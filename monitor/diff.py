@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from monitor.findings import RULES
 from monitor.profile import Indicator, Profile, Section
 from monitor.summary import format_number
 
@@ -42,7 +43,14 @@ class Change:
 
 
 _GROUP_ORDER = {"indicators": 0, "profile": 1, "background": 2}
-_FIELD_ORDER = {"section": 0, "title": 1, "text": 2, "items": 3, "links": 4}
+_FIELD_ORDER = {
+    "section": 0,
+    "title": 1,
+    "text": 2,
+    "items": 3,
+    "links": 4,
+    **{rule.key: index for index, rule in enumerate(RULES)},  # indicators in reading order
+}
 _BACKGROUND = {"population": "population", "internet_users_pct": "internet users"}
 
 
@@ -53,7 +61,9 @@ def diff(old: Profile, new: Profile) -> list[Change]:
     from deepdiff import DeepDiff
 
     a, b = _views(old, new)
-    tree = DeepDiff(a, b, view="tree")
+    # threshold_to_diff_deeper=0: never report a whole dict as "changed" for having few keys
+    # in common: a section that appears is one addition, one that goes is one removal.
+    tree = DeepDiff(a, b, view="tree", threshold_to_diff_deeper=0)
     changes: list[Change] = []
     for report, levels in tree.items():
         for level in levels:
@@ -192,7 +202,22 @@ def number_change(old: float | None, new: float | None, *, percent: bool) -> str
 
 
 def word_diff(old: str, new: str) -> tuple[WordRun, ...]:
-    """Runs of equal, deleted and inserted words (a replacement is a deletion then an insertion)."""
+    """Runs of equal, deleted and inserted words; a replacement is a deletion, then an insertion.
+
+    difflib's matching depends on argument order, so both directions are computed the same
+    way (from the smaller text) and flipped: diff(b, a) is always diff(a, b) reversed.
+    """
+    if old <= new:
+        return _word_runs(old, new)
+    flip = {"insert": "delete", "delete": "insert", "equal": "equal"}
+    runs = [WordRun(flip[r.op], r.text) for r in _word_runs(new, old)]  # type: ignore[arg-type]
+    for i in range(len(runs) - 1):  # keep "delete, then insert" inside each replacement
+        if runs[i].op == "insert" and runs[i + 1].op == "delete":
+            runs[i], runs[i + 1] = runs[i + 1], runs[i]
+    return tuple(runs)
+
+
+def _word_runs(old: str, new: str) -> tuple[WordRun, ...]:
     a, b = old.split(), new.split()
     runs: list[WordRun] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -235,7 +260,7 @@ def _order(change: Change) -> tuple[Any, ...]:
     return (
         rank,
         _section_key(change.group) if rank == 3 else (),
-        _FIELD_ORDER.get(change.field, 5),
+        _FIELD_ORDER.get(change.field, 99),
         change.field,
         change.kind,
         str(change.old),
