@@ -38,7 +38,8 @@ def test_diff_prints_the_changes(store):
         "Iraq (iraq): 2015-03-06 → 2016-01-10  (6 changes)",
         "",
         "Indicators",
-        "  ~ national CIRT: no → yes: Iraq has an officially recognized national CIRT called IQ-CERT.",
+        "  ~ national CIRT: no → yes: Iraq has an officially recognized national CIRT called"
+        " IQ-CERT.",
         "  ~ cybersecurity regulation: no → yes: Cyber Security Law No. 12",
         "",
         "Profile",

@@ -98,7 +98,8 @@ EDITS = [
         "2.4 REPORTING MECHANISM\n\nThere is a hotline but no website",
     ),
     (
-        "1.3.2 ROADMAP FOR GOVERNANCE\n\nThere is no national governance roadmap for cybersecurity in Iraq.\n\n",
+        "1.3.2 ROADMAP FOR GOVERNANCE\n\n"
+        "There is no national governance roadmap for cybersecurity in Iraq.\n\n",
         "",
     ),
     (
