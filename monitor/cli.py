@@ -217,6 +217,25 @@ def diff_command(
     return 1 if exit_code and comparison.changes else 0
 
 
+@cli.command("fetch")
+@click.argument("countries", nargs=-1)
+@pass_context
+def fetch_command(ctx: Context, countries: tuple[str, ...]) -> None:
+    """Fetch the configured profiles now (all, or the COUNTRIES named).
+
+    One line per country: new, revised, unchanged, not modified or error (with the cause).
+    A progress bar shows on a terminal. Exits 1 if any source failed.
+
+    Example: monitor fetch iraq tajikistan
+    """
+    from monitor.console import fetch_with_progress
+
+    config = _config(ctx)
+    results = fetch_with_progress(config, _store(ctx), list(countries), now=_now, quiet=ctx.quiet)
+    if any(r.error for r in results):
+        raise SystemExit(1)
+
+
 def main() -> None:
     """Console-script entry: run the CLI, turning MonitorError into one line on stderr."""
     verbose = any(arg in ("-v", "-vv", "--verbose") for arg in sys.argv[1:])

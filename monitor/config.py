@@ -30,6 +30,7 @@ class FetchConfig:
     concurrency: int = 8
     timeout: float = 30.0
     retries: int = 3
+    backoff: float = 1.0  # seconds before the first retry; doubles each time, with jitter
     max_bytes: int = 20_000_000
     user_agent: str = "cyberwellness-monitor/0.1 (+https://github.com/cyberwellness-monitor)"
     lock_timeout: float = 300.0  # how long a run waits for another process's store lock

@@ -87,13 +87,31 @@ def sniff(data: bytes, content_type: str | None = None, filename: str | None = N
         return "pdf"
     if _HTML_START.match(head) or _HTML_ANYWHERE.search(head):
         return "html"
-    declared = (content_type or "").split(";")[0].strip().lower()
+    declared = _declared(content_type)
     name = (filename or "").lower()
-    if declared == "application/pdf" or name.endswith(".pdf"):
+    if declared == "application/pdf":
         return "pdf"
-    if declared in ("text/html", "application/xhtml+xml") or name.endswith((".html", ".htm")):
+    if declared in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if declared.startswith("text/"):
+        return "text"
+    if name.endswith(".pdf"):
+        return "pdf"
+    if name.endswith((".html", ".htm")):
         return "html"
     return "text"
+
+
+def _declared(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def _expects_pdf(content_type: str | None, filename: str | None) -> bool:
+    """A PDF was asked for: the server says so, or the name says so and the server is silent."""
+    declared = _declared(content_type)
+    if declared:
+        return declared == "application/pdf"
+    return (filename or "").lower().endswith(".pdf")
 
 
 def extract(data: bytes, content_type: str | None = None, filename: str | None = None) -> str:
@@ -101,10 +119,9 @@ def extract(data: bytes, content_type: str | None = None, filename: str | None =
     if not data or not data.strip():
         raise ExtractError("empty document")
     kind = sniff(data, content_type, filename)
-    expected_pdf = (content_type or "").split(";")[0].strip().lower() == "application/pdf" or (
-        filename or ""
-    ).lower().endswith(".pdf")
-    if expected_pdf and kind != "pdf":
+    if (kind == "html" and (filename or "").lower().endswith(".pdf")) or (
+        _expects_pdf(content_type, filename) and kind != "pdf"
+    ):
         what = "an HTML page" if kind == "html" else "not a PDF"
         title = _html_title(data) if kind == "html" else ""
         raise ExtractError(f"expected a PDF but got {what}{f' ({title})' if title else ''}")
@@ -166,6 +183,8 @@ def _binary_share(text: str) -> float:
 
 def pdf_text(data: bytes) -> str:
     """Text of every page through pdfium; pages separated by a form feed."""
+    if data.lstrip()[:5] != b"%PDF-":
+        raise ExtractError("not a PDF (it does not start with %PDF-)")
     if b"%%EOF" not in data[-2048:]:
         raise ExtractError("truncated PDF (no end-of-file marker)")
     import pypdfium2

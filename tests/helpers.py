@@ -44,8 +44,9 @@ def write_config(directory: Path, extra: str = "") -> Path:
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     full_env.pop("MONITOR_CONFIG", None)
+    full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],
         capture_output=True,

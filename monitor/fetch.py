@@ -1,0 +1,188 @@
+"""Downloading one document politely and safely: the monitor's only network edge.
+
+One ``httpx.AsyncClient`` is passed in (TLS verified, a real User-Agent, no automatic
+redirects). Each download: conditional headers when we have them, redirects followed by
+hand (http and https only, at most 5), a streamed size cap that stops reading as soon as
+it is passed, and retries with exponential backoff and jitter (stamina) on timeouts,
+connection errors, 429 (honouring Retry-After) and 5xx, never on other 4xx.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import stamina
+
+from monitor.errors import FetchError
+
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is treated as a failure
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str  # after redirects
+    status: int
+    content: bytes | None  # None for 304 Not Modified
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    attempts: int = 1
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class _Retryable(Exception):
+    """A failure worth another try: 429 or 5xx (with the server's Retry-After, if any)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _should_retry(exc: Exception) -> bool | float:
+    if isinstance(exc, _Retryable):
+        return exc.retry_after if exc.retry_after is not None else True
+    return isinstance(exc, httpx.TimeoutException | httpx.TransportError)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+async def download(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    retries: int,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    wait_initial: float = 0.5,
+    wait_max: float = 30.0,
+) -> Download:
+    """GET one URL; raises ``FetchError`` with the cause (status, timeout, size, redirect)."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    attempts = 0
+    try:
+        async for attempt in stamina.retry_context(
+            on=_should_retry,
+            attempts=retries + 1,
+            timeout=None,
+            wait_initial=wait_initial,
+            wait_max=wait_max,
+            wait_jitter=wait_initial,
+        ):
+            with attempt:
+                attempts += 1
+                result = await _get_once(client, url, headers, max_bytes)
+                return Download(**{**result.__dict__, "attempts": attempts})
+    except _Retryable as exc:
+        raise FetchError(f"{exc} (after {attempts} attempts)") from exc
+    except httpx.TimeoutException as exc:
+        kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "reading from"
+        raise FetchError(f"timed out {kind} {url} (after {attempts} attempts)") from exc
+    except httpx.TransportError as exc:
+        raise FetchError(f"{_transport_cause(exc)} at {url} (after {attempts} attempts)") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _transport_cause(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect ({exc})" if str(exc) else "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return "connection broken mid-response"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"unsupported URL ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def _get_once(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int
+) -> Download:
+    current = httpx.URL(url)
+    if current.scheme not in ("http", "https"):
+        raise FetchError(f"only http and https URLs are fetched, not {url}")
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await client.send(
+            client.build_request("GET", current, headers=headers), stream=True
+        )
+        try:
+            if response.has_redirect_location:
+                location = response.headers.get("location", "")
+                target = current.join(location)
+                if target.scheme not in ("http", "https"):
+                    raise FetchError(
+                        f"redirect from {current} to {location} refused (not http/https)"
+                    )
+                current = target
+                continue
+            return await _finish(response, str(current), max_bytes)
+        finally:
+            await response.aclose()
+    raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) from {url}")
+
+
+async def _finish(response: httpx.Response, url: str, max_bytes: int) -> Download:
+    status = response.status_code
+    if status == 304:
+        return Download(url, 304, None, None, None, None)
+    if status == 429 or status >= 500:
+        wait = retry_after_seconds(response.headers.get("retry-after"))
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            raise FetchError(f"HTTP {status} from {url}: server asks to wait {wait:.0f} s")
+        raise _Retryable(f"HTTP {status} {response.reason_phrase} from {url}".strip(), wait)
+    if status >= 400:
+        raise FetchError(f"HTTP {status} {response.reason_phrase} from {url}")
+    if status != 200:
+        raise FetchError(f"unexpected HTTP {status} from {url}")
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(f"{url} is {int(declared)} bytes, more than the {max_bytes} allowed")
+    body = bytearray()
+    async for chunk in response.aiter_bytes():  # decoded: the cap also stops a zip bomb
+        body += chunk
+        if len(body) > max_bytes:
+            raise FetchError(f"{url} is more than the {max_bytes} bytes allowed; stopped reading")
+    if declared and declared.isdigit() and response.num_bytes_downloaded < int(declared):
+        raise httpx.RemoteProtocolError("body shorter than Content-Length")
+    return Download(
+        url,
+        200,
+        bytes(body),
+        response.headers.get("content-type"),
+        response.headers.get("etag"),
+        response.headers.get("last-modified"),
+    )
+
+
+def make_client(*, timeout: float, user_agent: str, concurrency: int) -> httpx.AsyncClient:
+    """The one client for a run: TLS verified, redirects by hand, a pool as wide as the limit."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+        headers={"User-Agent": user_agent},
+        follow_redirects=False,
+        verify=True,
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+    )

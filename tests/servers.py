@@ -1,0 +1,84 @@
+"""Real servers on 127.0.0.1 for tests: a threaded pytest-httpserver and a raw socket peer."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pytest_httpserver import HTTPServer
+
+
+@contextmanager
+def http_server() -> Iterator[HTTPServer]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+class InFlight:
+    """Counts requests being served at once (for the concurrency test)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+        self.times: list[float] = []
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            self.times.append(time.monotonic())
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+@contextmanager
+def resetting_server(sent: int = 2000, declared: int = 100_000) -> Iterator[str]:
+    """Answers every request with a partial body, then resets the connection (RST)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.recv(65536)
+                    head = (
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                        f"Content-Length: {declared}\r\n\r\n"
+                    )
+                    conn.sendall(head.encode() + b"CYBERWELLNESS PROFILE\n" + b"x" * sent)
+                    time.sleep(0.05)
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/profile.txt"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

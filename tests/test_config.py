@@ -1,0 +1,89 @@
+"""config.toml: defaults, sources, and errors that name the key and the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.errors import ConfigError
+from tests.conftest import ROOT
+from tests.helpers import run_cli
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_example_loads():
+    config = load_config(ROOT / "config.toml")
+    assert config.fetch.concurrency == 8
+    assert config.schedule.report == "0 7 * * mon"
+    assert config.email.sender == "monitor@example.org"
+    assert config.email.to == ("analyst@example.org",)
+    assert [s.country for s in config.sources] == ["Iraq", "Tajikistan"]
+    assert config.sources[0].url.endswith("/Country_Profiles/Iraq.pdf")
+    assert config.storage.snapshots == ROOT / "snapshots"
+
+
+def test_sources_from_template_and_extra(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            '[sources]\nurl_template = "https://x.org/{name}.pdf"\n'
+            'countries = ["Saudi Arabia"]\n'
+            '[[sources.extra]]\ncountry = "Iraq"\nurl = "http://127.0.0.1:8000/Iraq.pdf"\n',
+        )
+    )
+    assert [(s.country, s.url) for s in config.sources] == [
+        ("Saudi Arabia", "https://x.org/Saudi_Arabia.pdf"),
+        ("Iraq", "http://127.0.0.1:8000/Iraq.pdf"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[fetch]\nconcurency = 4\n", "fetch.concurency: unknown key"),
+        ('[fetch]\nconcurrency = "eight"\n', "fetch.concurrency: must be int"),
+        ("[fetch]\ntimeout = true\n", "fetch.timeout: must be float"),
+        ('[email]\nto = "a@b.org"\n', "email.to: must be a list of strings"),
+        ('[email]\npassword = "hunter2"\n', "email.password: unknown key"),
+        ('[email]\nwhen = "sometimes"\n', "email.when: must be"),
+        ('[storage]\nsnapshot = "x"\n', "storage.snapshot: unknown key"),
+        ('[mail]\nhost = "x"\n', "[mail]: unknown section"),
+        ('[sources]\ncountries = ["Iraq"]\n', "sources.url_template: needed"),
+        ('[sources]\nurl_template = "https://x/{nom}.pdf"\n', "must contain {name}"),
+        (
+            '[[sources.extra]]\ncountry = "Iraq"\nurl = "file:///etc/passwd"\n',
+            "url must be http(s)",
+        ),
+        ("[fetch\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_key_and_file(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_config_option_and_environment(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    path = write(elsewhere, "[fetch]\nconcurrency = 3\n")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = run_cli("list", cwd=workdir, env={"MONITOR_CONFIG": str(path)})
+    assert result.returncode == 0
+    assert f"no snapshots in {elsewhere / 'snapshots'}" in result.stdout
+    bad = run_cli("--config", str(tmp_path / "nope.toml"), "list", cwd=workdir)
+    assert bad.returncode == 1
+    assert bad.stderr == f"error: {tmp_path / 'nope.toml'}: no such config file\n"
+    write(workdir, "[fetch]\nretries = -1\n")
+    negative = run_cli("list", cwd=workdir)
+    assert negative.stderr == "error: config.toml: fetch.retries: must not be negative\n"
