@@ -10,6 +10,7 @@ connection errors, 429 (honouring Retry-After) and 5xx, never on other 4xx.
 from __future__ import annotations
 
 import email.utils
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -177,12 +178,19 @@ async def _finish(response: httpx.Response, url: str, max_bytes: int) -> Downloa
     )
 
 
-def make_client(*, timeout: float, user_agent: str, concurrency: int) -> httpx.AsyncClient:
-    """The one client for a run: TLS verified, redirects by hand, a pool as wide as the limit."""
+def create_tls_context() -> ssl.SSLContext:
+    """Certificate verification on, with the usual CA bundle: shared by a run's clients."""
+    return httpx.create_ssl_context(verify=True)
+
+
+def make_client(
+    *, timeout: float, user_agent: str, concurrency: int, tls: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
+    """A client: TLS verified, redirects by hand, a pool as wide as ``concurrency``."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
         headers={"User-Agent": user_agent},
         follow_redirects=False,
-        verify=True,
+        verify=tls if tls is not None else True,
         limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
     )

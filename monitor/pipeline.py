@@ -80,6 +80,10 @@ def import_files(
                 now=now,
                 file=str(path.resolve()),
             )
+            if saved.outcome is not Outcome.UNCHANGED:
+                store.update_state(
+                    profile.slug, country=profile.country, iso2=profile.iso2, iso3=profile.iso3
+                )
             yield ImportResult(path, saved.outcome, profile.slug, saved.ref.name)
         except MonitorError as exc:
             message = str(exc).removeprefix(f"{path}: ")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from monitor.config import Config, SourceConfig
 from monitor.countries import resolve
 from monitor.errors import MonitorError
 from monitor.extract import extract, sniff
-from monitor.fetch import Download, download, make_client
+from monitor.fetch import Download, create_tls_context, download, make_client
 from monitor.outcome import Outcome
 from monitor.profile import parse
 from monitor.store import Store
@@ -70,56 +71,103 @@ def fetch_all(
     """Fetch every source; results in the order of ``sources``."""
     with store.lock():
         store.remove_stale_temp_files()
-    return asyncio.run(_fetch_all(config, store, sources, now, on_done))
+    # The event loop shares the GIL with the worker thread: switch often, so that answers
+    # are read as they arrive instead of waiting out the worker's 5 ms default slices.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        return asyncio.run(_fetch_all(config, store, sources, now, on_done))
+    finally:
+        sys.setswitchinterval(interval)
 
 
 async def _fetch_all(config, store, sources, now, on_done) -> list[FetchResult]:
-    limit = asyncio.Semaphore(config.fetch.concurrency)
+    """``concurrency`` download workers, each with its own one-connection client (httpcore's
+    shared pool scans every connection on every event, which costs more than the download
+    at high concurrency); a worker hands each document to the processing thread and goes
+    straight on to its next download."""
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
     loop = asyncio.get_running_loop()
-    client = make_client(
-        timeout=config.fetch.timeout,
-        user_agent=config.fetch.user_agent,
-        concurrency=config.fetch.concurrency,
-    )
+    queue: asyncio.Queue[tuple[int, SourceConfig]] = asyncio.Queue()
+    for index, source in enumerate(sources):
+        queue.put_nowait((index, source))
+    results: list[FetchResult | None] = [None] * len(sources)
+    pending: list[asyncio.Future[None]] = []
 
-    async def one(source: SourceConfig) -> FetchResult:
-        slug = resolve(source.country).slug
+    async def finish(index: int, source: SourceConfig, slug: str, got: Download | None, error):
         try:
-            state = await loop.run_in_executor(worker, store.read_state, slug)
-            have_snapshots = bool(await loop.run_in_executor(worker, store.refs, slug))
-            async with limit:
-                got = await download(
-                    client,
-                    source.url,
-                    max_bytes=config.fetch.max_bytes,
-                    retries=config.fetch.retries,
-                    wait_initial=config.fetch.backoff,
-                    # conditional only when the store still holds what the validators describe
-                    etag=state.etag if have_snapshots and state.url == source.url else None,
-                    last_modified=state.last_modified
-                    if have_snapshots and state.url == source.url
-                    else None,
+            if got is not None:
+                result = await loop.run_in_executor(
+                    worker, _process, store, source, slug, got, now()
                 )
-            result = await loop.run_in_executor(worker, _process, store, source, slug, got, now())
+            else:
+                raise error
         except MonitorError as exc:
             result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=str(exc))
-            await loop.run_in_executor(worker, _record_failure, store, result, now())
         except Exception as exc:  # one source's bug must not stop the others
             log.exception("%s: unexpected error", source.country)
-            result = FetchResult(
-                source.country, slug, source.url, Outcome.ERROR, error=f"internal error: {exc!r}"
-            )
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=message)
+        if result.error:
             await loop.run_in_executor(worker, _record_failure, store, result, now())
+        results[index] = result
         if on_done:
             on_done(result)
-        return result
+
+    tls = create_tls_context()  # loading the CA bundle costs ~25 ms: once per run
+    validators = await loop.run_in_executor(
+        worker,
+        lambda: [_validators(store, resolve(s.country).slug, s.url) for s in sources],
+    )
+
+    async def download_worker() -> None:
+        client = make_client(
+            timeout=config.fetch.timeout,
+            user_agent=config.fetch.user_agent,
+            concurrency=1,
+            tls=tls,
+        )
+        async with client:
+            while not queue.empty():
+                index, source = queue.get_nowait()
+                slug = resolve(source.country).slug
+                etag, last_modified = validators[index]
+                got, error = None, None
+                try:
+                    got = await download(
+                        client,
+                        source.url,
+                        max_bytes=config.fetch.max_bytes,
+                        retries=config.fetch.retries,
+                        wait_initial=config.fetch.backoff,
+                        etag=etag,
+                        last_modified=last_modified,
+                    )
+                except Exception as exc:  # noqa: BLE001 - finish() records it for this source
+                    error = exc
+                pending.append(asyncio.ensure_future(finish(index, source, slug, got, error)))
 
     try:
-        async with client:
-            return list(await asyncio.gather(*(one(s) for s in sources)))
+        workers = min(config.fetch.concurrency, len(sources))
+        await asyncio.gather(*(download_worker() for _ in range(workers)))
+        await asyncio.gather(*pending)
+        unchanged = [r for r in results if r and r.outcome is Outcome.NOT_MODIFIED]
+        await loop.run_in_executor(worker, _record_not_modified, store, unchanged, now())
     finally:
         worker.shutdown(wait=True)
+    return [r for r in results if r is not None]
+
+
+def _validators(store: Store, slug: str, url: str) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified for a conditional GET, only while the store still holds the
+    snapshot they describe (a wiped store must fetch the document again)."""
+    try:
+        state = store.read_state(slug)
+    except MonitorError:
+        return None, None
+    if state.url != url or not store.refs(slug):
+        return None, None
+    return state.etag, state.last_modified
 
 
 def _process(
@@ -127,16 +175,7 @@ def _process(
 ) -> FetchResult:
     """Extract, parse and store one download (worker thread); updates state.json."""
     stamp = when.isoformat(timespec="seconds")
-    if got.not_modified:
-        store.update_state(
-            slug,
-            url=source.url,
-            last_check=stamp,
-            last_success=stamp,
-            consecutive_failures=0,
-            failing_since=None,
-            last_error=None,
-        )
+    if got.not_modified:  # its state.json is updated with the others at the end of the run
         return FetchResult(
             source.country, slug, source.url, Outcome.NOT_MODIFIED, attempts=got.attempts
         )
@@ -149,6 +188,11 @@ def _process(
         country=source.country,
     )
     kind = sniff(got.content, got.content_type, filename)
+    with store.lock():  # one acquisition for the snapshot and its state
+        return _save_and_record(store, source, profile, kind, got, stamp, when)
+
+
+def _save_and_record(store, source, profile, kind, got, stamp, when) -> FetchResult:
     saved = store.save(
         profile,
         got.content,
@@ -159,6 +203,9 @@ def _process(
     )
     store.update_state(
         saved.ref.slug,
+        country=profile.country,
+        iso2=profile.iso2,
+        iso3=profile.iso3,
         url=source.url,
         etag=got.etag,
         last_modified=got.last_modified,
@@ -176,6 +223,22 @@ def _process(
         saved.ref.name,
         attempts=got.attempts,
     )
+
+
+def _record_not_modified(store: Store, results: list[FetchResult], when: datetime) -> None:
+    """One lock for all the 304s of a run: each only moves its last check forward."""
+    stamp = when.isoformat(timespec="seconds")
+    with store.lock():
+        for result in results:
+            store.update_state(
+                result.slug,
+                url=result.url,
+                last_check=stamp,
+                last_success=stamp,
+                consecutive_failures=0,
+                failing_since=None,
+                last_error=None,
+            )
 
 
 def _record_failure(store: Store, result: FetchResult, when: datetime) -> None:
@@ -196,5 +259,5 @@ def _record_failure(store: Store, result: FetchResult, when: datetime) -> None:
             failing_since=since,
             last_error=result.error,
         )
-    except MonitorError as exc:
+    except (MonitorError, OSError) as exc:
         log.warning("%s: could not record the failure: %s", result.country, exc)

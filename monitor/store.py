@@ -22,7 +22,6 @@ from typing import Any
 from monitor.errors import SnapshotNotFound, StoreError
 from monitor.outcome import Outcome
 from monitor.profile import Profile, from_dict, to_dict
-from monitor.summary import canonical_json
 
 SCHEMA = 1
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -94,9 +93,17 @@ class CountryState:
     last_error: str | None = None
 
 
-def content_hash(profile: Profile) -> str:
+def content_hash(profile: Profile | dict[str, Any]) -> str:
     """Identity by parsed content: equal profiles hash equal, whatever the bytes were."""
-    return hashlib.sha256(canonical_json(to_dict(profile)).encode()).hexdigest()
+    data = profile if isinstance(profile, dict) else to_dict(profile)
+    compact = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(compact.encode()).hexdigest()
+
+
+def _file_json(data: Any) -> bytes:
+    """Canonical JSON for files: sorted keys, UTF-8, one line (json's fast C encoder; the
+    indented form is what `monitor show --format json` prints)."""
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def check_slug(slug: str) -> str:
@@ -110,16 +117,23 @@ class Store:
     def __init__(self, root: Path, lock_timeout: float = 60.0) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
+        self._lock: Any = None
 
     # -- locking and atomic files ------------------------------------------------------
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the store's write lock; waits at most ``lock_timeout`` seconds."""
+        """Hold the store's write lock; waits at most ``lock_timeout`` seconds.
+
+        Re-entrant within a thread: a caller can hold it around several writes (one
+        acquisition per document instead of one per write).
+        """
         from filelock import FileLock, Timeout
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.root / ".lock"), timeout=self.lock_timeout)
+        if self._lock is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(str(self.root / ".lock"), timeout=self.lock_timeout)
+        lock = self._lock
         try:
             lock.acquire()
         except Timeout as exc:
@@ -132,24 +146,31 @@ class Store:
         finally:
             lock.release()
 
-    def _write_atomic(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def _write_atomic(self, path: Path, data: bytes, *, durable: bool = True) -> None:
+        """Temp file + rename, so readers never see half a file. ``durable`` also fsyncs the
+        data before the rename (snapshots); bookkeeping (state.json) skips it: after a power
+        cut it may be stale or unreadable, and is then rebuilt, costing one unconditional GET.
+        """
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with open(temp, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.replace(temp, path)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 temp.unlink()
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        directory = os.open(path.parent, os.O_RDONLY)
+
+    def _sync_dir(self, directory: Path) -> None:
+        """Make the renames in a folder durable."""
+        handle = os.open(directory, os.O_RDONLY)
         try:
-            os.fsync(directory)
+            os.fsync(handle)
         finally:
-            os.close(directory)
+            os.close(handle)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -241,11 +262,12 @@ class Store:
             raise StoreError(f"{path}: corrupt state file ({exc})") from exc
 
     def write_state(self, state: CountryState) -> None:
-        path = self.country_dir(state.slug) / "state.json"
-        self._write_atomic(path, canonical_json(asdict(state)).encode())
+        directory = self.country_dir(state.slug)
+        directory.mkdir(parents=True, exist_ok=True)
+        self._write_atomic(directory / "state.json", _file_json(asdict(state)), durable=False)
 
     def update_state(self, slug: str, **changes: Any) -> CountryState:
-        """Read-modify-write of state.json under the lock."""
+        """Read-modify-write of state.json under the lock (a corrupt one is rebuilt)."""
         with self.lock():
             try:
                 state = self.read_state(slug)
@@ -275,7 +297,8 @@ class Store:
         updated" line is keyed by the day it is first seen.
         """
         slug = check_slug(profile.slug)
-        digest = content_hash(profile)
+        profile_data = to_dict(profile)
+        digest = content_hash(profile_data)
         with self.lock():
             refs = self.refs(slug)
             if profile.last_updated:
@@ -301,22 +324,17 @@ class Store:
             )
             document = {
                 "schema": SCHEMA,
-                "profile": to_dict(profile),
+                "profile": profile_data,
                 "source": asdict(source),
                 "dated_by": dated_by,
                 "content_sha256": digest,
             }
             directory = self.country_dir(slug)
+            directory.mkdir(parents=True, exist_ok=True)
             # Raw first: a snapshot JSON only ever appears once everything it names exists.
             self._write_atomic(directory / raw_name, raw)
-            self._write_atomic(self.path(ref), canonical_json(document).encode())
-            try:
-                state = self.read_state(slug)
-            except StoreError:
-                state = CountryState(slug)
-            named = replace(state, country=profile.country, iso2=profile.iso2, iso3=profile.iso3)
-            if named != state or not (directory / "state.json").exists():
-                self.write_state(named)
+            self._write_atomic(self.path(ref), _file_json(document))
+            self._sync_dir(directory)
             return SaveResult(Outcome.REVISED if same_key else Outcome.NEW, ref)
 
     def _content_of(self, ref: SnapshotRef) -> str | None:

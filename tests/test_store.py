@@ -51,7 +51,6 @@ def test_new_unchanged_revised_new(store):
         "2015-03-06.txt",
         "2016-06-01.json",
         "2016-06-01.txt",
-        "state.json",
     ]
     # the first version is still exactly what was first saved
     assert store.load(first.ref).profile == profile_from(IRAQ)
