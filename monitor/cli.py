@@ -236,6 +236,59 @@ def fetch_command(ctx: Context, countries: tuple[str, ...]) -> None:
         raise SystemExit(1)
 
 
+@cli.command("report")
+@click.option("--week", help="ISO week to report, e.g. 2026-W47 (default: the current week).")
+@click.option(
+    "--since",
+    "since_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Report every change seen since this date instead of one week.",
+)
+@click.option("--email", is_flag=True, help="Also mail the digest (see [email] in config.toml).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the digest in a browser.")
+@pass_context
+def report_command(
+    ctx: Context, week: str | None, since_day, email: bool, open_browser: bool
+) -> None:
+    """Write the weekly digest, country pages, index and Atom feed under reports/.
+
+    A change belongs to the week in which the monitor first saw it. With --email the
+    digest is mailed; if mailing fails the files are still written and the mail is
+    retried on the next run.
+
+    Example: monitor report --week 2026-W47 --email
+    """
+    from monitor.history import iso_week, since, week_of
+    from monitor.run_report import report
+
+    if week and since_day:
+        raise click.UsageError("give --week or --since, not both")
+    now = _now()
+    try:
+        period = (
+            since(since_day.date(), now) if since_day else iso_week(week) if week else week_of(now)
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from exc
+    config = _config(ctx)
+    result = report(config, _store(ctx), period, now=now, email=email)
+    digest = result.digest
+    click.echo(str(result.path))
+    click.echo(
+        f"{period.label}: {len(digest.checked)} checked, {len(digest.changed_countries)} changed, "
+        f"{len(digest.unchanged_countries)} unchanged, {len(digest.failed_countries)} failed"
+    )
+    for label in result.emailed:
+        click.echo(f"emailed the {label} digest to {', '.join(config.email.to)}")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(result.path.resolve().as_uri())
+    if result.email_error:
+        click.echo(f"error: {result.email_error} (reports written; will retry next run)", err=True)
+        raise SystemExit(1)
+
+
 def main() -> None:
     """Console-script entry: run the CLI, turning MonitorError into one line on stderr."""
     verbose = any(arg in ("-v", "-vv", "--verbose") for arg in sys.argv[1:])

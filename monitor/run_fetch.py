@@ -9,6 +9,7 @@ thread-safe) only ever runs on one thread. One source's failure never stops the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -115,10 +116,10 @@ async def _fetch_all(config, store, sources, now, on_done) -> list[FetchResult]:
             on_done(result)
 
     tls = create_tls_context()  # loading the CA bundle costs ~25 ms: once per run
-    validators = await loop.run_in_executor(
-        worker,
-        lambda: [_validators(store, resolve(s.country).slug, s.url) for s in sources],
-    )
+    # The processing thread holds the store lock for the whole run: every store write of
+    # the run is then cheap, and another monitor process waits for the run to end.
+    hold = contextlib.ExitStack()
+    validators: list[tuple[str | None, str | None]] = []
 
     async def download_worker() -> None:
         client = make_client(
@@ -148,12 +149,16 @@ async def _fetch_all(config, store, sources, now, on_done) -> list[FetchResult]:
                 pending.append(asyncio.ensure_future(finish(index, source, slug, got, error)))
 
     try:
+        await loop.run_in_executor(worker, hold.enter_context, store.lock())
+        validators += await loop.run_in_executor(
+            worker,
+            lambda: [_validators(store, resolve(s.country).slug, s.url) for s in sources],
+        )
         workers = min(config.fetch.concurrency, len(sources))
         await asyncio.gather(*(download_worker() for _ in range(workers)))
         await asyncio.gather(*pending)
-        unchanged = [r for r in results if r and r.outcome is Outcome.NOT_MODIFIED]
-        await loop.run_in_executor(worker, _record_not_modified, store, unchanged, now())
     finally:
+        await loop.run_in_executor(worker, hold.close)
         worker.shutdown(wait=True)
     return [r for r in results if r is not None]
 
@@ -175,7 +180,16 @@ def _process(
 ) -> FetchResult:
     """Extract, parse and store one download (worker thread); updates state.json."""
     stamp = when.isoformat(timespec="seconds")
-    if got.not_modified:  # its state.json is updated with the others at the end of the run
+    if got.not_modified:
+        store.update_state(
+            slug,
+            url=source.url,
+            last_check=stamp,
+            last_success=stamp,
+            consecutive_failures=0,
+            failing_since=None,
+            last_error=None,
+        )
         return FetchResult(
             source.country, slug, source.url, Outcome.NOT_MODIFIED, attempts=got.attempts
         )
@@ -223,22 +237,6 @@ def _save_and_record(store, source, profile, kind, got, stamp, when) -> FetchRes
         saved.ref.name,
         attempts=got.attempts,
     )
-
-
-def _record_not_modified(store: Store, results: list[FetchResult], when: datetime) -> None:
-    """One lock for all the 304s of a run: each only moves its last check forward."""
-    stamp = when.isoformat(timespec="seconds")
-    with store.lock():
-        for result in results:
-            store.update_state(
-                result.slug,
-                url=result.url,
-                last_check=stamp,
-                last_success=stamp,
-                consecutive_failures=0,
-                failing_since=None,
-                last_error=None,
-            )
 
 
 def _record_failure(store: Store, result: FetchResult, when: datetime) -> None:
