@@ -131,7 +131,8 @@ def digest_text(digest: Digest) -> str:
         lines.append("--------")
         for failure in digest.failures:
             lines.append(
-                f"{failure.country}: {failure.error} (failing since {failure.since}, {failure.failures} runs)"
+                f"{failure.country}: {failure.error} "
+                f"(failing since {failure.since}, {failure.failures} runs in a row)"
             )
     return "\n".join(lines).rstrip() + "\n"
 

@@ -169,5 +169,5 @@ def test_corrupt_snapshot_is_never_overwritten(store):
 def test_find_country_by_slug_code_or_name(history):
     for query in ["iraq", "IRAQ", "iq", "IRQ", "Iraq", "Republic of Iraq", " iraq "]:
         assert find_country(history, query) == "iraq"
-    with pytest.raises(SnapshotNotFound, match="(?i)did you mean iraq"):
+    with pytest.raises(SnapshotNotFound, match=r"(?i)did you mean iraq"):
         find_country(history, "Irak")
