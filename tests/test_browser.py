@@ -1,0 +1,117 @@
+"""The digest and a country page in a real headless Chromium (Debian's chromium + chromedriver).
+
+Screenshots are saved under the test's temporary folder; set MONITOR_SCREENSHOTS=DIR to keep
+copies for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from monitor.history import iso_week
+from monitor.run_report import write_reports
+from tests.reportdata import DURING, WEEK, build
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert Path(CHROMIUM).exists(), "Debian chromium is not installed (.ci/run installs it)"
+    assert Path(CHROMEDRIVER).exists(), "Debian chromium-driver is not installed"
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1200,1600",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    root = tmp_path_factory.mktemp("world")
+    world = build(root)
+    result = write_reports(world.config, world.store, iso_week(WEEK), DURING)
+    return world, result.path.parent
+
+
+def keep(driver, path: Path) -> None:
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+    keep_dir = os.environ.get("MONITOR_SCREENSHOTS")
+    if keep_dir:
+        Path(keep_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep_dir) / path.name)
+
+
+def test_digest_in_chromium(browser, reports, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    world, root = reports
+    browser.get((root / f"{WEEK}.html").as_uri())
+    assert browser.title == f"Cyberwellness changes {WEEK}"
+    summary = browser.find_element(By.ID, "summary")
+    assert summary.is_displayed()
+    assert "failed" in summary.text
+    countries = {h.text for h in browser.find_elements(By.CSS_SELECTOR, "section.country > h2")}
+    assert countries >= set(world.changed) | {"Iraq"}
+    for section in browser.find_elements(By.CSS_SELECTOR, "section.country"):
+        assert section.is_displayed()
+    changes = browser.find_elements(By.CSS_SELECTOR, "ul.changes li")
+    assert len(changes) >= sum(len(c["expected"]) for c in world.changed.values())
+    assert all(li.is_displayed() for li in changes)
+    inserted = browser.find_elements(By.TAG_NAME, "ins")
+    assert any("TJ-CERT" in i.text for i in inserted)
+    assert browser.find_element(By.ID, "failures").is_displayed()
+    # scripts in the profile text stayed text: nothing ran, nothing was injected
+    assert browser.execute_script("return document.scripts.length") == 0
+    assert browser.find_elements(By.CSS_SELECTOR, "img") == []
+    keep(browser, tmp_path / "digest.png")
+    browser.set_window_size(390, 1600)  # a phone
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+    ), "the digest scrolls sideways on a phone"
+    keep(browser, tmp_path / "digest-phone.png")
+    browser.set_window_size(1200, 1600)
+
+
+def test_country_page_in_chromium(browser, reports, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _, root = reports
+    browser.get((root / "countries" / "tajikistan.html").as_uri())
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Tajikistan: profile history"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")
+    assert len(rows) == 2  # header and the one snapshot
+    browser.get((root / "countries" / "iraq.html").as_uri())
+    rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows[1:]] == [
+        "2015-03-06.r2 no new date",
+        "2015-03-06",
+    ]
+    assert browser.find_element(By.ID, "2015-03-06.r2").is_displayed()
+    keep(browser, tmp_path / "country.png")
