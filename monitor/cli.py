@@ -45,6 +45,8 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool)
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+    for chatty in ("httpx", "httpcore", "apscheduler"):  # one line per job run is ours to log
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
     ctx.obj = Context(config_path, verbose, quiet)
 
 
@@ -287,6 +289,98 @@ def report_command(
     if result.email_error:
         click.echo(f"error: {result.email_error} (reports written; will retry next run)", err=True)
         raise SystemExit(1)
+
+
+@cli.command("daemon")
+@pass_context
+def daemon_command(ctx: Context) -> None:
+    """Run the fetch and report schedules of config.toml until stopped.
+
+    Cron expressions come from [schedule] (five fields, or six with seconds first), in its
+    timezone. SIGTERM or SIGINT stops it cleanly after the job in progress. Logs one line
+    per job run to stderr. Only one daemon may run on a store.
+
+    Example: monitor --config /etc/cyberwellness/config.toml daemon
+    """
+    from monitor.daemon import Daemon
+
+    config = _config(ctx)
+    Daemon(config, _store(ctx), _now).run()
+
+
+@cli.command("run")
+@pass_context
+def run_command(ctx: Context) -> None:
+    """One full cycle for cron: fetch everything, then write (and mail, if [email] enabled)
+    the weekly report if one is due. Exits 1 if anything failed.
+
+    Example: monitor run
+    """
+    from monitor.console import result_line, summary_line
+    from monitor.cycle import run_cycle
+
+    result = run_cycle(_config(ctx), _store(ctx), _now)
+    for fetched in result.fetched:
+        click.echo(result_line(fetched))
+    click.echo(summary_line(result.fetched))
+    if result.report:
+        click.echo(f"report: {result.report.path}")
+        for label in result.report.emailed:
+            click.echo(f"emailed the {label} digest")
+        if result.report.email_error:
+            click.echo(f"error: {result.report.email_error} (will retry next run)", err=True)
+    if result.failed:
+        raise SystemExit(1)
+
+
+@cli.command("status")
+@format_option
+@pass_context
+def status_command(ctx: Context, fmt: str) -> None:
+    """Last runs, next scheduled runs, and each country's last check and failures.
+
+    Example: monitor status
+    """
+    from monitor.status import status
+
+    click.echo(status(_config(ctx), _store(ctx), _now(), fmt), nl=False)
+
+
+@cli.command("demo")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to put the demo's store and reports (default: a new temporary folder).",
+)
+def demo_command(directory: Path | None) -> None:
+    """The whole pipeline on bundled sample profiles, with no internet and no configuration.
+
+    Serves the samples from a local web server on 127.0.0.1, fetches them through the real
+    fetch path, advances through later (edited) versions, writes the reports and prints
+    the path of the weekly digest.
+
+    Example: monitor demo --dir /tmp/cyberwellness-demo
+    """
+    import tempfile
+
+    from monitor.demo import run_demo
+    from monitor.report import digest_text
+
+    if directory is None:
+        directory = Path(tempfile.mkdtemp(prefix="monitor-demo-"))
+    elif directory.exists() and any(directory.iterdir()):
+        raise click.UsageError(f"{directory} is not empty; give a new or empty folder")
+    directory.mkdir(parents=True, exist_ok=True)
+    result = run_demo(directory, _now, click.echo)
+    digest = result.report.digest
+    click.echo("")
+    click.echo(digest_text(digest).split("\n", 3)[3].rstrip())
+    click.echo("")
+    config = directory / "config.toml"
+    click.echo(f"weekly digest: {result.report.path}")
+    click.echo(f"all reports:   {result.report.path.parent / 'index.html'}")
+    click.echo(f"explore:       monitor --config {config} diff iraq first latest")
 
 
 def main() -> None:

@@ -1,0 +1,107 @@
+"""Report speed: a weekly digest for 200 countries with ~10 changes each, and 200 country
+pages with 10 snapshots each.
+
+Run: .venv/bin/python benchmarks/bench_report.py [--countries 200 --versions 10]
+
+Builds a real store first (not timed), then reports, each measured on its own: reading the
+history and diffing (store → events), rendering the digest, rendering all country pages,
+and writing everything (`write_reports`), with this process's peak memory.
+Goals: the digest in under 0.5 s, all country pages in under 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pycountry  # noqa: E402
+
+from monitor.config import parse_config  # noqa: E402
+from monitor.extract import extract  # noqa: E402
+from monitor.history import all_histories, iso_week  # noqa: E402
+from monitor.profile import parse  # noqa: E402
+from monitor.report import country_html, digest_html, make_digest  # noqa: E402
+from monitor.run_report import write_reports  # noqa: E402
+from monitor.store import Store  # noqa: E402
+
+SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
+WEEK = iso_week("2026-W47")
+
+
+def version(n: int) -> str:
+    """Version n differs from n-1 in about ten fields: figures, sources, items, prose."""
+    text = SEED.replace("6th March 2015", f"{1 + n % 27} March {2015 + n}")
+    text = text.replace("33 703 000", f"{33_703_000 + 250_000 * n:,}".replace(",", " "))
+    text = text.replace("9.20%", f"{9.2 + 1.5 * n:.2f}%")
+    text = text.replace("December 2013", f"December {2013 + n}")
+    laws = "\n".join(f"- Law No. {n}-{k} on Electronic Transactions" for k in range(3))
+    text = text.replace("-None.\n\n1.2", f"{laws}\n\n1.2", 1)
+    text = text.replace("with ITU-IMPACT.", f"with ITU-IMPACT in {2014 + n}.")
+    text = text.replace("higher committee", f"higher committee ({n} meetings)")
+    return text.replace(
+        "There is no agency responsible for cybersecurity in Iraq.",
+        f"Agency number {n} is responsible for cybersecurity in Iraq.",
+    )
+
+
+def main() -> None:
+    args = argparse.ArgumentParser()
+    args.add_argument("--countries", type=int, default=200)
+    args.add_argument("--versions", type=int, default=10)
+    opts = args.parse_args()
+    names = [c.name for c in pycountry.countries][: opts.countries]
+    with tempfile.TemporaryDirectory() as tmp:
+        config = parse_config(
+            {"storage": {"snapshots": f"{tmp}/snapshots", "reports": f"{tmp}/reports"}}, None
+        )
+        store = Store(config.storage.snapshots)
+        texts = [version(n).encode() for n in range(opts.versions)]
+        for name in names:
+            for n, raw in enumerate(texts):
+                seen = WEEK.start - timedelta(days=7 * (opts.versions - 1 - n)) + timedelta(hours=6)
+                store.save(
+                    parse(extract(raw), country=name),
+                    raw,
+                    kind="text",
+                    content_type="text/plain",
+                    now=seen,
+                )
+        now = datetime(2026, 11, 23, tzinfo=UTC)
+
+        start = time.perf_counter()
+        histories = all_histories(store)
+        load = time.perf_counter() - start
+        digest = make_digest(WEEK, histories, [], [h.slug for h in histories], now)
+        changes = sum(len(e.comparison.changes) for e in digest.changes)
+        start = time.perf_counter()
+        page = digest_html(digest)
+        digest_time = time.perf_counter() - start
+        start = time.perf_counter()
+        pages = [country_html(h, now) for h in histories]
+        pages_time = time.perf_counter() - start
+        start = time.perf_counter()
+        write_reports(config, store, WEEK, now)
+        total = time.perf_counter() - start
+
+        print(f"{len(histories)} countries x {opts.versions} snapshots")
+        print(f"read history and diff every pair: {load:.2f} s")
+        print(
+            f"digest: {len(digest.changed_countries)} countries, {changes} changes, "
+            f"{len(page) / 1e6:.1f} MB, rendered in {digest_time:.3f} s (goal < 0.5 s)"
+        )
+        print(f"country pages: {len(pages)} rendered in {pages_time:.2f} s (goal < 5 s)")
+        print(f"write_reports end to end (read, diff, render, write all files): {total:.2f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
