@@ -1,0 +1,195 @@
+"""`monitor daemon`, `run`, `status` and `demo` as they run for real: subprocesses, a web
+server and an SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.store import Store
+from tests.conftest import ROOT
+from tests.helpers import IRAQ, run_cli
+from tests.servers import http_server
+from tests.smtp import smtp_server
+
+
+def config_text(url: str, fetch: str, report: str, extra: str = "") -> str:
+    return (
+        "[fetch]\nretries = 0\ntimeout = 5\nlock_timeout = 20\n"
+        f'[schedule]\nfetch = "{fetch}"\nreport = "{report}"\ntimezone = "UTC"\n'
+        f'[[sources.extra]]\ncountry = "Iraq"\nurl = "{url}"\n' + extra
+    )
+
+
+def start_daemon(cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "daemon"],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def wait_for(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stop(daemon: subprocess.Popen) -> tuple[int, str]:
+    daemon.send_signal(signal.SIGTERM)
+    _, err = daemon.communicate(timeout=30)
+    return daemon.returncode, err
+
+
+def test_daemon_fetches_reports_and_stops_cleanly(tmp_path):
+    with http_server() as server:
+        server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+        (tmp_path / "config.toml").write_text(
+            config_text(server.url_for("/Iraq.txt"), "*/2 * * * * *", "*/3 * * * * *")
+        )
+        daemon = start_daemon(tmp_path)
+        try:
+            store = Store(tmp_path / "snapshots")
+            assert wait_for(lambda: store.refs("iraq")), "no fetch happened"
+            week = datetime.now(UTC).isocalendar()
+            digest = tmp_path / "reports" / f"{week.year}-W{week.week:02d}.html"
+            assert wait_for(digest.is_file), "no digest was written"
+            second = run_cli("daemon", cwd=tmp_path)
+            assert second.returncode == 1
+            assert "another monitor daemon is already running on snapshots" in second.stderr
+            assert "Traceback" not in second.stderr
+        finally:
+            code, err = stop(daemon)
+    assert code == 0, err
+    assert "fetch: 1 sources: 1 new" in err
+    assert "daemon: stopped" in err
+    assert "Traceback" not in err
+    assert not list((tmp_path / "snapshots").glob("*/.*.tmp"))
+
+
+def test_missed_run_is_caught_up_once(tmp_path):
+    with http_server() as server:
+        server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+        (tmp_path / "config.toml").write_text(
+            config_text(server.url_for("/Iraq.txt"), "0 6 * * *", "0 7 1 1 *")
+        )
+        (tmp_path / "snapshots").mkdir()
+        three_days_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
+        (tmp_path / "snapshots" / ".runs.json").write_text(
+            json.dumps({"fetch": {"started": three_days_ago}})
+        )
+        daemon = start_daemon(tmp_path)
+        try:
+            assert wait_for(lambda: Store(tmp_path / "snapshots").refs("iraq"))
+            time.sleep(3)  # would a second catch-up come?
+        finally:
+            code, err = stop(daemon)
+        requests = [r for r, _ in server.log if r.path == "/Iraq.txt"]
+    assert code == 0, err
+    assert len(requests) == 1  # three missed daily slots, one catch-up run
+    assert err.count("fetch: catching up the run missed at") == 1
+    assert "report: catching up" not in err
+
+
+def test_fetch_by_hand_waits_for_the_lock(tmp_path):
+    with http_server() as server:
+        server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+        (tmp_path / "config.toml").write_text(
+            config_text(server.url_for("/Iraq.txt"), "0 6 * * *", "0 7 * * mon")
+        )
+        store = Store(tmp_path / "snapshots")
+        with store.lock():  # as the daemon's job holds it
+            by_hand = subprocess.Popen(
+                [sys.executable, "-m", "monitor", "fetch"],
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            time.sleep(1.5)
+            assert by_hand.poll() is None  # still waiting
+            assert store.refs("iraq") == []
+        out, err = by_hand.communicate(timeout=30)
+    assert by_hand.returncode == 0, err
+    assert out.splitlines()[0] == "Iraq: new iraq 2015-03-06"
+
+
+def test_run_end_to_end_with_email_and_status(tmp_path):
+    with http_server() as server, smtp_server() as (box, port):
+        server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+        (tmp_path / "config.toml").write_text(
+            config_text(
+                server.url_for("/Iraq.txt"),
+                "0 6 * * *",
+                "0 7 * * mon",
+                f'[email]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\n'
+                'when = "always"\nto = ["analyst@example.org"]\n',
+            )
+        )
+        result = run_cli("run", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == "Iraq: new iraq 2015-03-06"
+        assert lines[1] == "1 sources: 1 new"
+        assert lines[2].startswith("report: reports/")
+        assert len(box.messages) == 1
+        envelope, _ = box.messages[0]
+        assert envelope.rcpt_tos == ["analyst@example.org"]
+        assert b"Subject: Cyberwellness changes" in envelope.original_content
+        again = run_cli("run", cwd=tmp_path)  # the week's report is not sent twice
+        assert again.returncode == 0
+        assert len(box.messages) == 1
+        status = run_cli("status", cwd=tmp_path)
+    assert status.returncode == 0
+    out = status.stdout
+    assert "fetch   last run 20" in out
+    assert "(1 not modified)" in out or "(1 unchanged)" in out
+    assert "next 20" in out
+    assert "iraq" in out
+    data = json.loads(run_cli("status", "--format", "json", cwd=tmp_path).stdout)
+    assert data["countries"][0]["consecutive_failures"] == 0
+    assert data["schedule"]["report"]["cron"] == "0 7 * * mon"
+
+
+def test_run_exits_1_when_a_source_fails(tmp_path):
+    with http_server() as server:
+        server.expect_request("/Iraq.txt").respond_with_data("gone", status=404)
+        (tmp_path / "config.toml").write_text(
+            config_text(server.url_for("/Iraq.txt"), "0 6 * * *", "0 7 * * mon")
+        )
+        result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith("Iraq: error: HTTP 404 NOT FOUND")
+
+
+def test_demo_in_a_fresh_folder(tmp_path):
+    started = time.monotonic()
+    result = run_cli("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 30
+    out = result.stdout
+    assert "round 1: Iraq new 2015-03-06, Tajikistan new 2015-03-09" in out
+    assert "round 3: Iraq revised 2016-02-10.r2, Tajikistan not modified" in out
+    digest = Path(out.split("weekly digest: ")[1].splitlines()[0])
+    assert digest.is_file()
+    page = digest.read_text()
+    assert "IQ-CERT" in page
+    assert "Law on Personal Data Protection" in page
+    assert "changed without a new date" in page
+    explore = run_cli("--config", str(tmp_path / "demo" / "config.toml"), "list", cwd=tmp_path)
+    assert "iraq" in explore.stdout
+    assert "tajikistan" in explore.stdout
+    assert run_cli("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path).returncode == 2
