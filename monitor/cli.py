@@ -133,7 +133,9 @@ def import_command(ctx: Context, files: tuple[Path, ...], country: str | None) -
 @format_option
 @pass_context
 def list_command(ctx: Context, country: str | None, fmt: str) -> None:
-    """Countries in the store and their snapshot dates (or every snapshot of COUNTRY).
+    """Countries in the store and their snapshot dates.
+
+    With COUNTRY: every snapshot of it, and where each came from.
 
     Example: monitor list iraq --format json
     """
@@ -152,8 +154,9 @@ def list_command(ctx: Context, country: str | None, fmt: str) -> None:
 @format_option
 @pass_context
 def show_command(ctx: Context, country: str, ref: str, fmt: str) -> None:
-    """Show one stored snapshot (REF: YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous,
-    first, latest~N; default latest).
+    """Show one stored snapshot, readable or as JSON.
+
+    REF is YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous, first or latest~N (default latest).
 
     Example: monitor show iraq 2015-03-06
     """
@@ -191,7 +194,7 @@ def diff_command(
     output: Path | None,
     exit_code: bool,
 ) -> int:
-    """What changed in COUNTRY's profile between OLD and NEW, field by field.
+    """What changed in a country's profile between two snapshots, field by field.
 
     OLD and NEW are refs (YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous, first, latest~N)
     or paths of local documents, to compare a file before importing it. NEW defaults to
@@ -252,7 +255,10 @@ def fetch_command(ctx: Context, countries: tuple[str, ...]) -> None:
 def report_command(
     ctx: Context, week: str | None, since_day, email: bool, open_browser: bool
 ) -> None:
-    """Write the weekly digest, country pages, index and Atom feed under reports/.
+    """Write the weekly digest and the other reports under reports/.
+
+    Writes the digest of one week (or of everything since a date), every country's page,
+    the index and the Atom feed.
 
     A change belongs to the week in which the monitor first saw it. With --email the
     digest is mailed; if mailing fails the files are still written and the mail is
@@ -311,8 +317,10 @@ def daemon_command(ctx: Context) -> None:
 @cli.command("run")
 @pass_context
 def run_command(ctx: Context) -> None:
-    """One full cycle for cron: fetch everything, then write (and mail, if [email] enabled)
-    the weekly report if one is due. Exits 1 if anything failed.
+    """One full cycle, for cron.
+
+    Fetches everything, then writes (and mails, if [email] is enabled) the weekly report
+    of the last complete week if it has not gone out yet. Exits 1 if anything failed.
 
     Example: monitor run
     """
@@ -337,7 +345,7 @@ def run_command(ctx: Context) -> None:
 @format_option
 @pass_context
 def status_command(ctx: Context, fmt: str) -> None:
-    """Last runs, next scheduled runs, and each country's last check and failures.
+    """Last and next runs, and each country's last check and failures.
 
     Example: monitor status
     """
@@ -354,7 +362,9 @@ def status_command(ctx: Context, fmt: str) -> None:
     help="Where to put the demo's store and reports (default: a new temporary folder).",
 )
 def demo_command(directory: Path | None) -> None:
-    """The whole pipeline on bundled sample profiles, with no internet and no configuration.
+    """Run the whole pipeline on bundled sample profiles, offline.
+
+    Needs no internet and no configuration.
 
     Serves the samples from a local web server on 127.0.0.1, fetches them through the real
     fetch path, advances through later (edited) versions, writes the reports and prints

@@ -126,9 +126,14 @@ def from_dict(data: Mapping[str, Any]) -> Profile:
             )
             for s in data["sections"]
         }
+        from monitor.findings import RULES
+
+        order = {rule.key: index for index, rule in enumerate(RULES)}
         indicators = {
             key: Finding(f["label"], f["value"], f["evidence"])
-            for key, f in data["indicators"].items()
+            for key, f in sorted(
+                data["indicators"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
+            )
         }
         return Profile(
             official_name=data["official_name"],

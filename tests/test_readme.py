@@ -1,0 +1,43 @@
+"""Docs that cannot rot: every command and option is in README.md, and CI runs exactly the
+test command README.md gives."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from monitor.cli import cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_and_option_is_documented():
+    missing = []
+    ctx = click.Context(cli)
+    for param in cli.params:
+        missing += [o for o in param.opts if o.startswith("--") and o not in README]
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        if f"monitor {name}" not in README:
+            missing.append(f"monitor {name}")
+        for param in command.params:
+            if isinstance(param, click.Option):
+                missing += [f"{name} {o}" for o in param.opts if o != "--help" and o not in README]
+    assert missing == []
+
+
+def test_ci_runs_the_readme_test_command():
+    blocks = re.findall(r"^    (python3 -m venv .*)$", README, re.M)
+    assert len(blocks) == 2, "the two commands at the top: demo, then tests"
+    demo, tests = blocks
+    assert demo.endswith("monitor demo")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert tests in ci.splitlines()
+
+
+def test_every_command_has_an_example_in_its_help():
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        assert "Example: monitor" in (cli.get_command(ctx, name).help or ""), name
