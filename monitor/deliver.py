@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 
+from monitor import files
 from monitor.errors import DeliveryError
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: readers never see half a file."""
+    """Write a report file atomically (temp file, fsync, rename)."""
     path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+        files.write_atomic(path, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise DeliveryError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 

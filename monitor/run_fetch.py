@@ -181,15 +181,7 @@ def _process(
     """Extract, parse and store one download (worker thread); updates state.json."""
     stamp = when.isoformat(timespec="seconds")
     if got.not_modified:
-        store.update_state(
-            slug,
-            url=source.url,
-            last_check=stamp,
-            last_success=stamp,
-            consecutive_failures=0,
-            failing_since=None,
-            last_error=None,
-        )
+        _succeeded(store, slug, source.url, stamp)
         return FetchResult(
             source.country, slug, source.url, Outcome.NOT_MODIFIED, attempts=got.attempts
         )
@@ -215,19 +207,16 @@ def _save_and_record(store, source, profile, kind, got, stamp, when) -> FetchRes
         now=when,
         url=got.url,
     )
-    store.update_state(
+    _succeeded(
+        store,
         saved.ref.slug,
+        source.url,
+        stamp,
         country=profile.country,
         iso2=profile.iso2,
         iso3=profile.iso3,
-        url=source.url,
         etag=got.etag,
         last_modified=got.last_modified,
-        last_check=stamp,
-        last_success=stamp,
-        consecutive_failures=0,
-        failing_since=None,
-        last_error=None,
     )
     return FetchResult(
         source.country,
@@ -236,6 +225,20 @@ def _save_and_record(store, source, profile, kind, got, stamp, when) -> FetchRes
         saved.outcome,
         saved.ref.name,
         attempts=got.attempts,
+    )
+
+
+def _succeeded(store: Store, slug: str, url: str, stamp: str, **more: object) -> None:
+    """A successful check ends any run of failures."""
+    store.update_state(
+        slug,
+        url=url,
+        last_check=stamp,
+        last_success=stamp,
+        consecutive_failures=0,
+        failing_since=None,
+        last_error=None,
+        **more,
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import SnapshotNotFound, StoreError
+from monitor.files import sync_dir, write_atomic
 from monitor.outcome import Outcome
 from monitor.profile import Profile, from_dict, to_dict
 
@@ -147,30 +148,13 @@ class Store:
             lock.release()
 
     def _write_atomic(self, path: Path, data: bytes, *, durable: bool = True) -> None:
-        """Temp file + rename, so readers never see half a file. ``durable`` also fsyncs the
-        data before the rename (snapshots); bookkeeping (state.json) skips it: after a power
-        cut it may be stale or unreadable, and is then rebuilt, costing one unconditional GET.
-        """
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        """Snapshots are durable (fsync before the rename); bookkeeping (state.json) is not:
+        after a power cut it may be stale or unreadable, and is then rebuilt, costing one
+        unconditional GET."""
         try:
-            with open(temp, "wb") as handle:
-                handle.write(data)
-                if durable:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            os.replace(temp, path)
+            write_atomic(path, data, durable=durable)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                temp.unlink()
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-    def _sync_dir(self, directory: Path) -> None:
-        """Make the renames in a folder durable."""
-        handle = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -334,7 +318,7 @@ class Store:
             # Raw first: a snapshot JSON only ever appears once everything it names exists.
             self._write_atomic(directory / raw_name, raw)
             self._write_atomic(self.path(ref), _file_json(document))
-            self._sync_dir(directory)
+            sync_dir(directory)
             return SaveResult(Outcome.REVISED if same_key else Outcome.NEW, ref)
 
     def _content_of(self, ref: SnapshotRef) -> str | None:
