@@ -24,7 +24,7 @@ from monitor.profile import parse  # noqa: E402
 from tests.pdfs import text_to_pdf  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "ict4sd"
-ROUNDS = 7
+ROUNDS = 15
 
 
 def best_of(rounds: int, work) -> float:
