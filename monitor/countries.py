@@ -30,6 +30,12 @@ _ALIASES = {
     "south korea": "KR",
     "democratic people's republic of korea": "KP",
     "north korea": "KP",
+    "russia": "RU",
+    "syria": "SY",
+    "burma": "MM",
+    "east timor": "TL",
+    "vatican": "VA",
+    "vatican city": "VA",
 }
 
 # Short names people use where ISO's name is long or inverted ("Korea, Republic of").
@@ -77,11 +83,6 @@ def _from_record(record: object) -> Country:
     return Country(name, record.alpha_2, record.alpha_3, slugify(name))
 
 
-def _all_names(record: object) -> str:
-    names = ("name", "official_name", "common_name")
-    return " | ".join(str(getattr(record, n, "") or "") for n in names).lower()
-
-
 def _candidates(printed: str) -> list[str]:
     """Spellings to try for a printed title, most specific first."""
     base = " ".join(printed.replace("-", " ").split())
@@ -96,38 +97,71 @@ def _candidates(printed: str) -> list[str]:
     return [c for c in out if c]
 
 
-@lru_cache(maxsize=4096)
-def resolve(printed: str) -> Country:
-    """The country a printed title names; falls back to the title itself when ISO has none."""
+@lru_cache(maxsize=1)
+def _names() -> dict[str, object]:
+    """Every ISO name, official name and common name, lower-cased, to its record."""
     import pycountry
 
-    for candidate in _candidates(printed):
-        alias = _ALIASES.get(candidate.lower())
-        if alias:
-            return _from_record(pycountry.countries.get(alpha_2=alias))
-        try:
-            return _from_record(pycountry.countries.lookup(candidate))
-        except LookupError:
-            pass
-    # Drop leading words one at a time: "CO-OPERATIVE REPUBLIC OF GUYANA" → "GUYANA".
+    index: dict[str, object] = {}
+    for record in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            value = getattr(record, attribute, None)
+            if value:
+                index.setdefault(value.lower(), record)
+    return index
+
+
+def _exact(candidate: str) -> object | None:
+    import pycountry
+
+    key = candidate.strip().lower()
+    if key in _ALIASES:
+        return pycountry.countries.get(alpha_2=_ALIASES[key])
+    if len(key) in (2, 3) and key.isalpha():
+        code = pycountry.countries.get(**{f"alpha_{len(key)}": key.upper()})
+        if code:
+            return code
+    return _names().get(key)
+
+
+def _contained(candidate: str) -> object | None:
+    """The one country whose name contains the candidate as whole words ("Brunei")."""
+    key = f" {_words(candidate)} "
+    if len(key) < 6:
+        return None
+    hits = {id(r): r for name, r in _names().items() if key in f" {_words(name)} "}
+    return next(iter(hits.values())) if len(hits) == 1 else None
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
+
+
+@lru_cache(maxsize=4096)
+def resolve(printed: str) -> Country:
+    """The country a printed title names; falls back to the title itself when ISO has none.
+
+    Exact names first (ISO name, official or common name, code, or a known older
+    spelling), then the title without its leading words ("CO-OPERATIVE REPUBLIC OF GUYANA"
+    → "GUYANA"), then a name containing it ("BRUNEI" → "Brunei Darussalam"). Never
+    subdivisions: "Kosovo" is not Serbia.
+    """
+    candidates = _candidates(printed)
     words = " ".join(printed.replace("-", " ").split()).split()
-    for start in range(1, len(words)):
-        tail = " ".join(words[start:])
-        if tail.lower() in ("of", "the", "republic", "state", "states"):
-            continue
-        try:
-            return _from_record(pycountry.countries.lookup(tail))
-        except LookupError:
-            pass
-    for candidate in _candidates(printed):
-        try:
-            matches = pycountry.countries.search_fuzzy(candidate)
-        except LookupError:
-            continue
-        # search_fuzzy also matches subdivisions ("Kosovo" → Serbia): keep only name hits.
-        named = [m for m in matches if candidate.lower() in _all_names(m)]
-        if len(named) == 1:
-            return _from_record(named[0])
+    tails = [
+        " ".join(words[start:])
+        for start in range(1, len(words))
+        if " ".join(words[start:]).lower() not in ("of", "the", "republic", "state", "states")
+    ]
+    for candidate in [*candidates, *tails]:
+        record = _exact(candidate)
+        if record is not None:
+            return _from_record(record)
+    for candidate in [*candidates, *tails]:
+        record = _contained(candidate)
+        if record is not None:
+            return _from_record(record)
     name = title_case(printed)
     return Country(name, None, None, slugify(name))
 

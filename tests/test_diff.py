@@ -149,3 +149,21 @@ def test_diff_is_antisymmetric(a_edits, b_edits):
         map(repr, (_key(c) for c in backward))
     )
     assert (forward == []) == (a == b)
+
+
+def test_text_output_is_coloured_only_when_asked():
+    from monitor.diff import Side, compare
+    from monitor.render import to_text
+
+    base = SEEDS["tajikistan"]
+    new = edited(base, ("7 709 000", "8 000 000"), ("- Law on Cryptography\n", ""))
+    comparison = compare(
+        "tajikistan",
+        "Tajikistan",
+        (Side("a", None), profile_from(base)),
+        (Side("b", None), profile_from(new)),
+    )
+    plain, coloured = to_text(comparison), to_text(comparison, color=True)
+    assert "\x1b[" not in plain
+    assert "\x1b[31m-\x1b[0m items: Law on Cryptography" in coloured
+    assert "\x1b[" in coloured

@@ -1,0 +1,51 @@
+"""Printed titles → ISO countries, and the names users type on the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.countries import resolve, slugify, title_case
+
+
+@pytest.mark.parametrize(
+    ("printed", "iso2", "slug"),
+    [
+        ("REPUBLIC OF IRAQ", "IQ", "iraq"),
+        ("iq", "IQ", "iraq"),
+        ("IRQ", "IQ", "iraq"),
+        ("BRUNEI", "BN", "brunei"),
+        ("STATE OF PALESTINE", "PS", "palestine"),
+        ("MICRONESIA (FEDERAL STATES OF)", "FM", "micronesia"),
+        ("SUDAN (REPUBLIC OF)", "SD", "sudan"),
+        ("CO-OPERATIVE REPUBLIC OF GUYANA", "GY", "guyana"),
+        ("DEMOCRATIC REPUBLIC OF CONGO", "CD", "democratic-republic-of-the-congo"),
+        ("CONGO", "CG", "congo"),
+        ("THE NETHERLANDS", "NL", "netherlands"),
+        ("LAO PEOPLE'S DEMOCRATIC REPUBLIC", "LA", "laos"),
+        ("REPUBLIC OF KOREA", "KR", "south-korea"),
+        ("SWAZILAND", "SZ", "eswatini"),
+        ("TURKEY", "TR", "turkiye"),
+        ("NIGER", "NE", "niger"),
+        ("Russia", "RU", "russia"),
+        ("CÔTE D'IVOIRE", "CI", "cote-d-ivoire"),
+    ],
+)
+def test_resolve(printed, iso2, slug):
+    country = resolve(printed)
+    assert (country.iso2, country.slug) == (iso2, slug)
+
+
+@pytest.mark.parametrize("printed", ["KOSOVO", "Virgin Islands", "Narnia"])
+def test_unknown_or_ambiguous_keeps_the_name(printed):
+    country = resolve(printed)
+    assert country.iso2 is None
+    assert country.slug == slugify(printed)
+
+
+def test_slugs_are_safe_and_titles_are_normal_case():
+    assert slugify("../../etc") == "etc"
+    assert slugify("a/b") == "a-b"
+    assert slugify("...") == "unknown"
+    assert title_case("UN CONVENTION AND PROTOCOL") == "UN Convention and Protocol"
+    assert title_case("CÔTE D'IVOIRE") == "Côte d'Ivoire"
+    assert title_case("SUDAN (REPUBLIC OF)") == "Sudan (Republic of)"
