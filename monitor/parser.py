@@ -21,7 +21,43 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)\s*\)")
 _ANGLE_URL = re.compile(r"<((?:https?://|www\.)[^>\s]+)>")
 _PAGE_MARK = re.compile(r"^-{5,}\s*(?:Page\s*\d+\s*-*)?$", re.I)
 _TITLE = re.compile(r"CYBER\s*WELLNESS\s+PROFILE", re.I)
-_BACKGROUND = re.compile(r"^\s*BA[A-Z]{0,3}R[A-Z]{0,2}UND\b\s*:?\s*(.*)$")
+_BACKGROUND = re.compile(r"^\s*(?:BA[A-Z]{0,3}R[A-Z]{0,2}UND|Background)\b\s*:?\s*(.*)$")
+# The titles of the standard template: a heading printed in other case is still a heading.
+_KNOWN_TITLES = frozenset(
+    [
+        "CYBERSECURITY",
+        "LEGAL MEASURES",
+        "CRIMINAL LEGISLATION",
+        "REGULATION AND COMPLIANCE",
+        "TECHNICAL MEASURES",
+        "CIRT",
+        "STANDARDS",
+        "CERTIFICATION",
+        "ORGANIZATION MEASURES",
+        "ORGANISATION MEASURES",
+        "POLICY",
+        "ROADMAP FOR GOVERNANCE",
+        "RESPONSIBLE AGENCY",
+        "NATIONAL BENCHMARKING",
+        "CAPACITY BUILDING",
+        "STANDARDISATION DEVELOPMENT",
+        "STANDARDIZATION DEVELOPMENT",
+        "MANPOWER DEVELOPMENT",
+        "PROFESSIONAL CERTIFICATION",
+        "AGENCY CERTIFICATION",
+        "COOPERATION",
+        "INTRA-STATE COOPERATION",
+        "INTRA-AGENCY COOPERATION",
+        "PUBLIC SECTOR PARTNERSHIP",
+        "INTERNATIONAL COOPERATION",
+        "CHILD ONLINE PROTECTION",
+        "NATIONAL LEGISLATION",
+        "NATIONAL LEGISLATION AND STRATEGY",
+        "UN CONVENTION AND PROTOCOL",
+        "INSTITUTIONAL SUPPORT",
+        "REPORTING MECHANISM",
+    ]
+)
 _HEADING = re.compile(r"^\s*(\d(?:\.\d{1,2}){0,3})\.?(?:\s+(.*?))?\s*$")
 _NOISE_LINE = re.compile(r"^\s*(?:\d{1,3}|st|nd|rd|th)\s*$")
 _FOOTER = re.compile(
@@ -70,6 +106,8 @@ def parse_text(text: str, country: str | None = None) -> Profile:
     if background_at is None:
         raise ParseError("not a Cyberwellness Profile: no BACKGROUND block")
     printed_name = _printed_name(lines, title_at, background_at)
+    if not printed_name and not country:
+        raise ParseError("not a Cyberwellness Profile: no country name under the title")
     headings = _headings(lines, background_at + 1)
     numbers = [number for _, _, number, _ in headings]
     last_updated = _last_updated(text)
@@ -114,14 +152,24 @@ def _is_caps_title(line: str) -> bool:
     return line.upper() == line != line.lower() and "//" not in line
 
 
+def _is_heading(title: str) -> bool:
+    return _is_caps_title(title) or " ".join(title.split()).upper() in _KNOWN_TITLES
+
+
 def _printed_name(lines: list[str], title_at: int, background_at: int) -> str:
+    """The country's name under the title: its all-caps lines (flag images and their alt
+    texts are not); in a rendering without capitals, the first short line."""
     parts = []
     after = _TITLE.split(lines[title_at], maxsplit=1)[-1].strip()
     if after and _is_caps_title(after):
         parts.append(after)
-    for line in lines[title_at + 1 : background_at]:
-        if line and _is_caps_title(line) and not _URL.search(line):
+    between = [line for line in lines[title_at + 1 : background_at] if line]
+    for line in between:
+        if _is_caps_title(line) and not _URL.search(line):
             parts.append(line)
+    if not parts:
+        short = [line for line in between if len(line.split()) <= 8 and not _URL.search(line)]
+        parts = short[:1]
     return " ".join(" ".join(parts).split())
 
 
@@ -153,7 +201,7 @@ def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
             following = _next_nonblank(lines, index + 1)
             if following is not None and not lines[following][:1].isdigit():
                 title, body = lines[following], following + 1
-        if title and not title[0].isdigit() and _is_caps_title(title) and _key(number) > last:
+        if title and not title[0].isdigit() and _is_heading(title) and _key(number) > last:
             found.append((index, body, number, _title(title)))
             last = _key(number)
             taken_until = body

@@ -63,3 +63,26 @@ def test_other_date_spellings():
     ]:
         text = IRAQ.replace("Last updated on 6th March 2015", footer)
         assert parse(extract(text.encode())).last_updated.isoformat() == expected, footer
+
+
+def test_headings_in_normal_case_are_still_headings():
+    """Another rendering may not print the template's headings in capitals."""
+    import re
+
+    from monitor.countries import title_case
+
+    def lower_heading(match: re.Match) -> str:
+        return f"{match.group(1)} {title_case(match.group(2))}"
+
+    text = re.sub(r"^(\d(?:\.\d)*\.?) ([A-Z][A-Z &-]+)$", lower_heading, IRAQ, flags=re.M)
+    text = text.replace("CYBERWELLNESS PROFILE", "Cyberwellness Profile")
+    text = text.replace("REPUBLIC OF IRAQ", "Republic of Iraq").replace("BACKGROUND", "Background")
+    assert "1.1.1 Criminal Legislation" in text
+    assert parse(extract(text.encode())) == parse(extract(IRAQ.encode()))
+
+
+def test_no_country_name_under_the_title():
+    text = IRAQ.replace("REPUBLIC OF IRAQ", "")
+    with pytest.raises(ParseError, match="no country name under the title"):
+        parse(extract(text.encode()))
+    assert parse(extract(text.encode()), country="Iraq").slug == "iraq"
