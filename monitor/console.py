@@ -59,12 +59,12 @@ def fetch_with_progress(
                 progress.update(task, advance=1, description=result.country)
 
             results = fetch_all(config, store, sources, now=now, on_done=done)
-    for result in results:
-        click.echo(result_line(result))
     if sys.stdout.isatty() and not quiet:
-        _table(results)
-    else:
-        click.echo(summary_line(results))
+        _table(results)  # a person at a terminal: one table
+        return results
+    for result in results:  # a log or a pipe: one line per source, then the counts
+        click.echo(result_line(result))
+    click.echo(summary_line(results))
     return results
 
 
