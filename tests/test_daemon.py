@@ -176,10 +176,8 @@ def test_run_exits_1_when_a_source_fails(tmp_path):
 
 
 def test_demo_in_a_fresh_folder(tmp_path):
-    started = time.monotonic()
     result = run_cli("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started < 30
     out = result.stdout
     assert "round 1: Iraq new 2015-03-06, Tajikistan new 2015-03-09" in out
     assert "round 3: Iraq revised 2016-02-10.r2, Tajikistan not modified" in out
