@@ -131,6 +131,7 @@ async def _get_once(
         )
         try:
             if response.has_redirect_location:
+                await _drain(response)
                 location = response.headers.get("location", "")
                 target = current.join(location)
                 if target.scheme not in ("http", "https"):
@@ -148,6 +149,7 @@ async def _get_once(
 async def _finish(response: httpx.Response, url: str, max_bytes: int) -> Download:
     status = response.status_code
     if status == 304:
+        await _drain(response)  # an unread response costs the connection: read the nothing
         return Download(url, 304, None, None, None, None)
     if status == 429 or status >= 500:
         wait = retry_after_seconds(response.headers.get("retry-after"))
@@ -181,6 +183,15 @@ async def _finish(response: httpx.Response, url: str, max_bytes: int) -> Downloa
 def create_tls_context() -> ssl.SSLContext:
     """Certificate verification on, with the usual CA bundle: shared by a run's clients."""
     return httpx.create_ssl_context(verify=True)
+
+
+async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
+    """Read a short body so the connection can be reused; a long one is left unread."""
+    received = 0
+    async for chunk in response.aiter_raw():
+        received += len(chunk)
+        if received > limit:
+            return
 
 
 def make_client(
