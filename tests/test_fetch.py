@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -384,3 +385,29 @@ def test_seed_file_is_served_as_text(server, tmp_path):
     config, store = make(tmp_path, {"Iraq": server.url_for("/Iraq.txt")})
     assert run(config, store)["Iraq"].outcome == Outcome.NEW
     assert (store.root / "iraq" / "2015-03-06.txt").read_bytes() == IRAQ_SEED.read_bytes()
+
+
+def test_one_connection_serves_a_workers_requests(tmp_path, monkeypatch):
+    """Against an HTTP/1.1 server that keeps connections open (the demo's), a worker uses one
+    connection for all its requests: a 304 must not cost a new one."""
+    from monitor.demo import _Documents, serve
+
+    ports: list[int] = []
+    original = socket.socket.connect
+
+    def counting_connect(sock, address):
+        ports.append(address[1])
+        return original(sock, address)
+
+    documents = _Documents()
+    names = ["Iraq", "Kenya", "Chile"]
+    with serve(documents) as base:
+        for name in names:
+            documents.set(f"/{name}.txt", IRAQ.encode(), "text/plain")
+        config, store = make(tmp_path, {n: f"{base}/{n}.txt" for n in names}, concurrency=1)
+        monkeypatch.setattr(socket.socket, "connect", counting_connect)
+        assert {r.outcome for r in run(config, store).values()} == {Outcome.NEW}
+        assert len(ports) == 1
+        ports.clear()
+        assert {r.outcome for r in run(config, store).values()} == {Outcome.NOT_MODIFIED}
+        assert len(ports) == 1  # one connection for three conditional requests
