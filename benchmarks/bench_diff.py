@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,9 @@ from monitor.diff import diff  # noqa: E402
 from monitor.extract import extract  # noqa: E402
 from monitor.profile import parse  # noqa: E402
 from monitor.store import Store  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import timed  # noqa: E402
 
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 
@@ -93,18 +95,12 @@ def main() -> None:
         bare = [sys.executable, "-c", "pass"]
         ours, base = [], []
         for _ in range(7):  # alternate the two, same machine state for both
-            ours.append(_timed(monitor, tmp))
-            base.append(_timed(bare, tmp))
+            ours.append(timed(monitor, tmp))
+            base.append(timed(bare, tmp))
         o, b = statistics.median(ours), statistics.median(base)
         print(f"monitor diff (cold start, median of 7): {o * 1e3:.0f} ms")
         print(f"python -c pass (same run):              {b * 1e3:.0f} ms")
         print(f"  overhead {((o - b) * 1e3):.0f} ms (goal <= 250 ms)")
-
-
-def _timed(cmd: list[str], cwd: str) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -20,53 +20,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from monitor.demo import Documents, serve  # noqa: E402
+
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 LATENCY = 0.05
-
-
-class Server(ThreadingHTTPServer):
-    request_queue_size = 1024
-    daemon_threads = True
-
-
-def serve(documents: dict[str, bytes], content_type: str) -> tuple[Server, int]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # as real servers do: no 40 ms delayed-ACK stalls
-
-        def do_GET(self) -> None:
-            time.sleep(LATENCY)
-            body = documents.get(self.path)
-            if body is None:
-                self.send_error(404)
-                return
-            etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("ETag", etag)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
 
 
 def children_cpu() -> float:
@@ -84,22 +46,20 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return wall, children_cpu() - cpu
 
 
-def monitor_config(directory: Path, port: int, names: list[str], concurrency: int, ext: str):
+def monitor_config(directory: Path, base: str, names: list[str], concurrency: int, ext: str):
     lines = [
         "[fetch]",
         f"concurrency = {concurrency}",
         "timeout = 30",
         "[sources]",
-        f'url_template = "http://127.0.0.1:{port}/{{name}}.{ext}"',
+        f'url_template = "{base}/{{name}}.{ext}"',
         "countries = [" + ", ".join(f'"{n}"' for n in names) + "]",
     ]
     (directory / "config.toml").write_text("\n".join(lines) + "\n")
 
 
-def urlwatch_files(directory: Path, port: int, names: list[str], ext: str) -> list[str]:
-    jobs = "\n---\n".join(
-        f"name: {n}\nurl: http://127.0.0.1:{port}/{n.replace(' ', '_')}.{ext}" for n in names
-    )
+def urlwatch_files(directory: Path, base: str, names: list[str], ext: str) -> list[str]:
+    jobs = "\n---\n".join(f"name: {n}\nurl: {base}/{n.replace(' ', '_')}.{ext}" for n in names)
     (directory / "urls.yaml").write_text(jobs + "\n")
     reporters = "\n".join(
         f"  {r}:\n    enabled: false" for r in ("stdout", "email", "html", "text", "markdown")
@@ -149,53 +109,20 @@ def main() -> None:
         body = text_to_pdf(SEED)
     else:
         body = SEED.encode()
-    documents = {f"/{n.replace(' ', '_')}.{ext}": body for n in names}
     content_type = "application/pdf" if opts.pdf else "text/plain; charset=utf-8"
-    server, port = serve(documents, content_type)
+    documents = Documents()
+    for name in names:
+        documents.set(f"/{name.replace(' ', '_')}.{ext}", body, content_type)
     monitor = [sys.executable, "-m", "monitor", "-q", "fetch"]
     print(f"{len(names)} sources ({ext}), {LATENCY * 1000:.0f} ms latency, {opts.rounds} rounds")
-
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        for concurrency in opts.concurrency:
-            work = base / f"c{concurrency}"
-            work.mkdir()
-            monitor_config(work, port, names, concurrency, ext)
-            cold, warm, warm_cpu, cold_cpu, watch = [], [], [], [], []
-            for _ in range(opts.rounds):
-                shutil.rmtree(work / "snapshots", ignore_errors=True)
-                wall, cpu = timed(monitor, work)
-                cold.append(wall)
-                cold_cpu.append(cpu)
-                wall, cpu = timed(monitor, work)
-                warm.append(wall)
-                warm_cpu.append(cpu)
-                if opts.urlwatch and concurrency == 10:
-                    uw = base / "uw"
-                    shutil.rmtree(uw, ignore_errors=True)
-                    uw.mkdir()
-                    flags = urlwatch_files(uw, port, names, ext)
-                    watch.append(timed([opts.urlwatch, *flags], uw)[0])
-            floor = math.ceil(len(names) / concurrency) * LATENCY
-            c, w = statistics.median(cold), statistics.median(warm)
-            print(f"concurrency {concurrency}: floor {floor:.2f} s")
-            print(f"  monitor fetch cold        {c:6.2f} s  ({c / floor:.2f}x floor)")
-            print(f"  monitor fetch conditional {w:6.2f} s  ({w / floor:.2f}x floor)")
-            print(
-                f"  CPU per source: cold {statistics.median(cold_cpu) / len(names) * 1e3:.1f} ms"
-                f" (fetch+extract+parse+store), conditional "
-                f"{statistics.median(warm_cpu) / len(names) * 1e3:.2f} ms"
-                " (both include interpreter start-up)"
-            )
-            if watch:
-                u = statistics.median(watch)
-                print(f"  urlwatch 2.29 cold        {u:6.2f} s  (ours/urlwatch {c / u:.2f})")
-
+    with serve(documents, latency=LATENCY) as url, tempfile.TemporaryDirectory() as tmp:
+        run_rounds(opts, names, ext, url, Path(tmp), monitor)
         big = [f"{names[i % len(names)]} {i}" for i in range(opts.big)]
-        documents.update({f"/{n.replace(' ', '_')}.{ext}": body for n in big})
-        work = base / "big"
+        for name in big:
+            documents.set(f"/{name.replace(' ', '_')}.{ext}", body, content_type)
+        work = Path(tmp) / "big"
         work.mkdir()
-        monitor_config(work, port, big, 64, ext)
+        monitor_config(work, url, big, 64, ext)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         wall, _ = timed(monitor, work)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -203,7 +130,43 @@ def main() -> None:
             f"{opts.big} sources at concurrency 64: {wall:.1f} s, peak RSS of monitor "
             f"{max(peak, before) / 1024:.0f} MiB"
         )
-    server.shutdown()
+
+
+def run_rounds(opts, names: list[str], ext: str, url: str, base: Path, monitor: list[str]):
+    """Cold, conditional and urlwatch, alternating round by round, at each concurrency."""
+    for concurrency in opts.concurrency:
+        work = base / f"c{concurrency}"
+        work.mkdir()
+        monitor_config(work, url, names, concurrency, ext)
+        cold, warm, warm_cpu, cold_cpu, watch = [], [], [], [], []
+        for _ in range(opts.rounds):
+            shutil.rmtree(work / "snapshots", ignore_errors=True)
+            wall, cpu = timed(monitor, work)
+            cold.append(wall)
+            cold_cpu.append(cpu)
+            wall, cpu = timed(monitor, work)
+            warm.append(wall)
+            warm_cpu.append(cpu)
+            if opts.urlwatch and concurrency == 10:
+                uw = base / "uw"
+                shutil.rmtree(uw, ignore_errors=True)
+                uw.mkdir()
+                flags = urlwatch_files(uw, url, names, ext)
+                watch.append(timed([opts.urlwatch, *flags], uw)[0])
+        floor = math.ceil(len(names) / concurrency) * LATENCY
+        c, w = statistics.median(cold), statistics.median(warm)
+        print(f"concurrency {concurrency}: floor {floor:.2f} s")
+        print(f"  monitor fetch cold        {c:6.2f} s  ({c / floor:.2f}x floor)")
+        print(f"  monitor fetch conditional {w:6.2f} s  ({w / floor:.2f}x floor)")
+        print(
+            f"  CPU per source: cold {statistics.median(cold_cpu) / len(names) * 1e3:.1f} ms"
+            f" (fetch+extract+parse+store), conditional "
+            f"{statistics.median(warm_cpu) / len(names) * 1e3:.2f} ms"
+            " (both include interpreter start-up)"
+        )
+        if watch:
+            u = statistics.median(watch)
+            print(f"  urlwatch 2.29 cold        {u:6.2f} s  (ours/urlwatch {c / u:.2f})")
 
 
 if __name__ == "__main__":

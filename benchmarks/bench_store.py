@@ -28,6 +28,9 @@ from monitor.extract import extract  # noqa: E402
 from monitor.profile import parse  # noqa: E402
 from monitor.store import Store  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import timed  # noqa: E402
+
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 
 
@@ -70,7 +73,7 @@ def main() -> None:
             times.append(time.perf_counter() - t)
         listed = len(out.stdout.splitlines()) - 1
         print(f"monitor list: {min(times) * 1e3:.0f} ms ({listed} countries)")
-        pass_t = min(_timed([sys.executable, "-c", "pass"], tmp) for _ in range(5))
+        pass_t = min(timed([sys.executable, "-c", "pass"], tmp) for _ in range(5))
         print(f"  python -c pass: {pass_t * 1e3:.0f} ms (side by side)")
 
         long_store = Store(Path(tmp) / "long")
@@ -91,12 +94,6 @@ def main() -> None:
         print(f"  then load it: {(time.perf_counter() - t) * 1e3:.2f} ms")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (this process): {peak:.0f} MiB")
-
-
-def _timed(cmd: list[str], cwd: str) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
-    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ def as_html(text: str, title: str) -> str:
     return f"{head}\n{body}\n</body></html>\n"
 
 
-class _Documents:
+class Documents:
+    """What the local server serves, by path; swapped between rounds."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.by_path: dict[str, tuple[bytes, str]] = {}
@@ -54,12 +57,23 @@ class _Documents:
             return self.by_path.get(path)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # a deep listen backlog, for the fetch benchmark's concurrency
+    daemon_threads = True
+
+
 @contextmanager
-def serve(documents: _Documents) -> Iterator[str]:
+def serve(documents: Documents, latency: float = 0.0) -> Iterator[str]:
+    """An HTTP/1.1 server on 127.0.0.1 with ETags and keep-alive; yields its base URL.
+    ``latency`` delays every answer (the fetch benchmark uses 50 ms)."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # as real servers do: no delayed-ACK stalls
 
         def do_GET(self) -> None:
+            if latency:
+                time.sleep(latency)
             found = documents.get(self.path)
             if found is None:
                 self.send_error(404)
@@ -82,7 +96,7 @@ def serve(documents: _Documents) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -102,7 +116,7 @@ class DemoResult:
 def run_demo(
     directory: Path, clock: Callable[[], datetime], say: Callable[[str], None]
 ) -> DemoResult:
-    documents = _Documents()
+    documents = Documents()
     rounds = []
     with serve(documents) as base:
         config = Config(

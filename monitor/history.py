@@ -131,35 +131,34 @@ def all_histories(store: Store) -> list[CountryHistory]:
     return [country_history(store, slug) for slug in store.countries() if store.refs(slug)]
 
 
-def failures(store: Store) -> list[Failure]:
-    """Countries whose last fetch failed, with the cause and since when."""
-    out = []
+def _states(store: Store):
+    """Every readable state.json, with its country's slug (an unreadable one is skipped)."""
     for slug in store.countries():
         try:
-            state = store.read_state(slug)
+            yield slug, store.read_state(slug)
         except StoreError:
             continue
-        if state.consecutive_failures:
-            out.append(
-                Failure(
-                    slug,
-                    state.country or slug,
-                    state.last_error or "unknown error",
-                    state.failing_since,
-                    state.consecutive_failures,
-                )
-            )
-    return out
+
+
+def failures(store: Store) -> list[Failure]:
+    """Countries whose last fetch failed, with the cause and since when."""
+    return [
+        Failure(
+            slug,
+            state.country or slug,
+            state.last_error or "unknown error",
+            state.failing_since,
+            state.consecutive_failures,
+        )
+        for slug, state in _states(store)
+        if state.consecutive_failures
+    ]
 
 
 def checked_in(store: Store, period: Period) -> list[str]:
     """Countries the monitor checked during the period (from state.json)."""
-    out = []
-    for slug in store.countries():
-        try:
-            state = store.read_state(slug)
-        except StoreError:
-            continue
-        if state.last_check and period.contains(datetime.fromisoformat(state.last_check)):
-            out.append(slug)
-    return out
+    return [
+        slug
+        for slug, state in _states(store)
+        if state.last_check and period.contains(datetime.fromisoformat(state.last_check))
+    ]

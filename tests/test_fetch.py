@@ -390,7 +390,7 @@ def test_seed_file_is_served_as_text(server, tmp_path):
 def test_one_connection_serves_a_workers_requests(tmp_path, monkeypatch):
     """Against an HTTP/1.1 server that keeps connections open (the demo's), a worker uses one
     connection for all its requests: a 304 must not cost a new one."""
-    from monitor.demo import _Documents, serve
+    from monitor.demo import Documents, serve
 
     ports: list[int] = []
     original = socket.socket.connect
@@ -399,7 +399,7 @@ def test_one_connection_serves_a_workers_requests(tmp_path, monkeypatch):
         ports.append(address[1])
         return original(sock, address)
 
-    documents = _Documents()
+    documents = Documents()
     names = ["Iraq", "Kenya", "Chile"]
     with serve(documents) as base:
         for name in names:
