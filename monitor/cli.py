@@ -50,16 +50,19 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool)
     ctx.obj = Context(config_path, verbose, quiet)
 
 
-@cli.command("parse")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
+format_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: a readable summary; json: the snapshot JSON.",
+    help="text for people, json for programs.",
 )
+
+
+@cli.command("parse")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@format_option
 @click.option("--country", help="Country to use instead of the name printed in the title.")
 def parse_command(file: Path, fmt: str, country: str | None) -> None:
     """Parse one local document (PDF, HTML or text) and print what the monitor sees.
@@ -92,16 +95,6 @@ def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
-
-
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs.",
-)
 
 
 @cli.command("import")
