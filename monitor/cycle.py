@@ -93,10 +93,17 @@ def report_job(config: Config, store: Store, clock, *, force: bool = False) -> R
     week = last_complete_week(now)
     tick = time.monotonic()
     runs.record("report", started=now.isoformat(timespec="seconds"))
-    report(config, store, week_of(now), now=now, email=False)
+    current = report(config, store, week_of(now), now=now, email=False)
     result = None
     if force or week.label not in runs.finalized():
-        result = report(config, store, week, now=now, email=config.email.enabled)
+        result = report(
+            config,
+            store,
+            week,
+            now=now,
+            email=config.email.enabled,
+            histories=list(current.histories),  # the store is read and diffed once
+        )
         if not result.email_error:
             runs.record("report", finalized=sorted(runs.finalized() | {week.label}))
         digest = result.digest

@@ -8,7 +8,7 @@ belongs to the moment the monitor first saw it (``seen_at``), not to the profile
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from monitor.diff import Comparison, Side, compare
 from monitor.errors import StoreError
@@ -65,8 +65,6 @@ class Period:
 
 def iso_week(label: str) -> Period:
     """``2026-W47`` → Monday 00:00 UTC to the next Monday."""
-    from datetime import UTC
-
     try:
         year, week = label.upper().split("-W")
         monday = date.fromisocalendar(int(year), int(week), 1)
@@ -82,8 +80,6 @@ def week_of(moment: datetime) -> Period:
 
 
 def since(day: date, now: datetime) -> Period:
-    from datetime import UTC
-
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return Period(f"since-{day.isoformat()}", start, now)
 

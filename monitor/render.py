@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
@@ -48,35 +49,47 @@ def _field_label(change: Change) -> str:
     return change.path.split(" › ", 1)[1] if " › " in change.path else change.field
 
 
+def prose(
+    words: tuple[WordRun, ...],
+    delete: Callable[[str], str] = lambda t: f"[-{t}-]",
+    insert: Callable[[str], str] = lambda t: f"{{+{t}+}}",
+    equal: Callable[[str], str] = lambda t: t,
+) -> str:
+    """A word diff as one line, long unchanged stretches shortened; the markers are the
+    caller's (git-style brackets by default, colours, Markdown)."""
+    marks = {"equal": equal, "delete": delete, "insert": insert}
+    return " ".join(marks[run.op](run.text) for run in trimmed(words))
+
+
+def change_text(change: Change, paint: Callable[[str, str], str] = lambda t, _: t) -> str:
+    """One change as a line of plain text: ``+ items: Cyber Security Law``."""
+    symbol = _SYMBOL[change.kind]
+    head = paint(symbol, {"+": "green", "-": "red", "~": "yellow"}[symbol])
+    if change.words:
+        words = prose(
+            change.words,
+            delete=lambda t: paint(f"[-{t}-]", "red"),
+            insert=lambda t: paint(f"{{+{t}+}}", "green"),
+        )
+        return f"{head} {_field_label(change)}: {words}"
+    if change.field == "section":
+        return f"{head} {change.summary}"
+    return f"{head} {_field_label(change)}: {_plain(change)}"
+
+
 def to_text(comparison: Comparison, color: bool = False) -> str:
     """Grouped by section; ``color`` adds ANSI colours (the CLI asks only on a terminal)."""
     import click
 
-    def paint(text: str, fg: str, **kw: Any) -> str:
-        return click.style(text, fg=fg, **kw) if color else text
+    def paint(text: str, fg: str) -> str:
+        return click.style(text, fg=fg) if color else text
 
     lines = [_heading(comparison)]
     if not comparison.changes:
         lines.append("no changes")
     for title, changes in grouped(comparison.changes):
-        lines += ["", paint(title, "cyan", bold=True)]
-        for change in changes:
-            symbol = _SYMBOL[change.kind]
-            fg = {"+": "green", "-": "red", "~": "yellow"}[symbol]
-            if change.words:
-                prose = " ".join(
-                    run.text
-                    if run.op == "equal"
-                    else paint(f"[-{run.text}-]", "red")
-                    if run.op == "delete"
-                    else paint(f"{{+{run.text}+}}", "green")
-                    for run in trimmed(change.words)
-                )
-                lines.append(f"  {paint(symbol, fg)} {_field_label(change)}: {prose}")
-            elif change.field == "section":
-                lines.append(f"  {paint(symbol, fg)} {change.summary}")
-            else:
-                lines.append(f"  {paint(symbol, fg)} {_field_label(change)}: {_plain(change)}")
+        lines += ["", click.style(title, fg="cyan", bold=True) if color else title]
+        lines += [f"  {change_text(change, paint)}" for change in changes]
     return "\n".join(lines) + "\n"
 
 
@@ -99,34 +112,28 @@ def to_markdown(comparison: Comparison) -> str:
     if not comparison.changes:
         lines.append("No changes.")
     for title, changes in grouped(comparison.changes):
-        lines += [f"## {_md(title)}", ""]
+        lines += [f"## {md_escape(title)}", ""]
         for change in changes:
-            label = (
-                "added"
-                if change.kind == "added"
-                else "removed"
-                if change.kind == "removed"
-                else "changed"
-            )
+            label = change.kind
             if change.words:
-                prose = " ".join(
-                    _md(run.text)
-                    if run.op == "equal"
-                    else f"~~{_md(run.text)}~~"
-                    if run.op == "delete"
-                    else f"**{_md(run.text)}**"
-                    for run in trimmed(change.words)
+                words = prose(
+                    change.words,
+                    delete=lambda t: f"~~{md_escape(t)}~~",
+                    insert=lambda t: f"**{md_escape(t)}**",
+                    equal=md_escape,
                 )
-                lines.append(f"- {label} {_md(_field_label(change))}: {prose}")
+                lines.append(f"- {label} {md_escape(_field_label(change))}: {words}")
             elif change.field == "section":
                 lines.append(f"- {change.summary}")
             else:
-                lines.append(f"- {label} {_md(_field_label(change))}: {_md(_plain(change))}")
+                lines.append(
+                    f"- {label} {md_escape(_field_label(change))}: {md_escape(_plain(change))}"
+                )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     for char in "\\`*_[]<>#|~":
         text = text.replace(char, "\\" + char)
     return text

@@ -8,7 +8,7 @@ from datetime import datetime
 from xml.sax.saxutils import escape as xml_escape
 
 from monitor.history import CountryHistory, Event, Failure, Period
-from monitor.render import environment, grouped, trimmed
+from monitor.render import change_text, environment, grouped, md_escape
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def digest_text(digest: Digest) -> str:
             for title, changes in grouped(comparison.changes):
                 lines.append(f"  {title}")
                 for change in changes:
-                    lines.append(f"    {_text_change(change)}")
+                    lines.append(f"    {change_text(change)}")
         lines.append("")
     if digest.failures:
         lines.append("Failures")
@@ -138,24 +138,23 @@ def digest_text(digest: Digest) -> str:
 
 
 def digest_markdown(digest: Digest) -> str:
-    from monitor.render import _md
-
-    lines = [f"# {_md(subject(digest))}", ""]
+    lines = [f"# {md_escape(subject(digest))}", ""]
     lines += [f"- {line}" for line in _summary_lines(digest)] + [""]
     for country, events in digest.by_country():
-        lines += [f"## {_md(country)}", ""]
+        lines += [f"## {md_escape(country)}", ""]
         for event in events:
             comparison = event.comparison
             note = " *(changed without a new date)*" if event.without_new_date else ""
             lines += [f"**{comparison.old.ref} → {comparison.new.ref}**{note}", ""]
             for title, changes in grouped(comparison.changes):
-                lines.append(f"### {_md(title)}")
-                lines += [f"- {_md(_text_change(c))}" for c in changes]
+                lines.append(f"### {md_escape(title)}")
+                lines += [f"- {md_escape(change_text(c))}" for c in changes]
                 lines.append("")
     if digest.failures:
         lines += ["## Failures", ""]
         lines += [
-            f"- **{_md(f.country)}**: {_md(f.error)} (since {f.since})" for f in digest.failures
+            f"- **{md_escape(f.country)}**: {md_escape(f.error)} (since {f.since})"
+            for f in digest.failures
         ]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -171,26 +170,6 @@ def _summary_lines(digest: Digest) -> list[str]:
     if digest.first_seen:
         out.append("Now monitored: " + ", ".join(sorted({e.country for e in digest.first_seen})))
     return out
-
-
-def _text_change(change) -> str:
-    symbol = {"added": "+", "removed": "-", "changed": "~"}[change.kind]
-    label = change.path.split(" › ", 1)[1] if " › " in change.path else change.field
-    if change.words:
-        prose = " ".join(
-            run.text
-            if run.op == "equal"
-            else f"[-{run.text}-]"
-            if run.op == "delete"
-            else f"{{+{run.text}+}}"
-            for run in trimmed(change.words)
-        )
-        return f"{symbol} {label}: {prose}"
-    if change.field == "section":
-        return f"{symbol} {change.summary}"
-    if change.field in ("items", "links"):
-        return f"{symbol} {label}: {change.new if change.kind == 'added' else change.old}"
-    return f"{symbol} {label}: {change.summary}"
 
 
 def atom_feed(histories: list[CountryHistory], base_url: str, generated_at: datetime) -> str:

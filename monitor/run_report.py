@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from monitor.config import Config
 from monitor.deliver import Outbox, build_email, send_email, write_atomic
 from monitor.errors import DeliveryError
-from monitor.history import Period, all_histories, checked_in, failures, iso_week
+from monitor.history import CountryHistory, Period, all_histories, checked_in, failures, iso_week
 from monitor.report import (
     Digest,
     atom_feed,
@@ -34,18 +34,33 @@ class ReportResult:
     written: int
     emailed: tuple[str, ...] = ()  # periods whose email went out in this run
     email_error: str | None = None
+    histories: tuple[CountryHistory, ...] = ()  # what the reports were made from
 
 
-def build_digest(store: Store, period: Period, now: datetime) -> tuple[Digest, list]:
-    histories = all_histories(store)
+def build_digest(
+    store: Store,
+    period: Period,
+    now: datetime,
+    histories: list[CountryHistory] | None = None,
+) -> tuple[Digest, list[CountryHistory]]:
+    """The period's digest; ``histories`` (every snapshot read and diffed, the costly part)
+    is read from the store unless the caller already has it."""
+    if histories is None:
+        histories = all_histories(store)
     digest = make_digest(period, histories, failures(store), checked_in(store, period), now)
     return digest, histories
 
 
-def write_reports(config: Config, store: Store, period: Period, now: datetime) -> ReportResult:
+def write_reports(
+    config: Config,
+    store: Store,
+    period: Period,
+    now: datetime,
+    histories: list[CountryHistory] | None = None,
+) -> ReportResult:
     """The period's digest, every country page, the index and the feed, each atomically."""
     root = config.storage.reports
-    digest, histories = build_digest(store, period, now)
+    digest, histories = build_digest(store, period, now, histories)
     path = root / f"{period.label}.html"
     write_atomic(path, digest_html(digest).encode())
     for history in histories:
@@ -57,7 +72,7 @@ def write_reports(config: Config, store: Store, period: Period, now: datetime) -
     )
     write_atomic(root / "index.html", index_html(weeks, histories, now).encode())
     write_atomic(root / "feed.atom", atom_feed(histories, "", now).encode())
-    return ReportResult(digest, path, written=len(histories) + 3)
+    return ReportResult(digest, path, written=len(histories) + 3, histories=tuple(histories))
 
 
 def should_mail(config: Config, digest: Digest) -> bool:
@@ -66,14 +81,20 @@ def should_mail(config: Config, digest: Digest) -> bool:
 
 
 def report(
-    config: Config, store: Store, period: Period, *, now: datetime, email: bool
+    config: Config,
+    store: Store,
+    period: Period,
+    *,
+    now: datetime,
+    email: bool,
+    histories: list[CountryHistory] | None = None,
 ) -> ReportResult:
     """Write the reports; then, if asked, mail this digest and any earlier one still owed.
 
     A mail failure never loses anything: the files are written first, and the period goes
     to the outbox to be sent on the next run.
     """
-    result = write_reports(config, store, period, now)
+    result = write_reports(config, store, period, now, histories)
     if not email:
         return result
     outbox = Outbox(config.storage.reports)
@@ -81,7 +102,7 @@ def report(
     sent: list[str] = []
     try:
         for label in owed:
-            old, _ = build_digest(store, _period(label, now), now)
+            old, _ = build_digest(store, _period(label, now), now, list(result.histories))
             _mail(config, old)
             outbox.done(label)
             sent.append(label)
@@ -92,8 +113,8 @@ def report(
     except DeliveryError as exc:
         if should_mail(config, result.digest):
             outbox.add(period.label)
-        return ReportResult(result.digest, result.path, result.written, tuple(sent), str(exc))
-    return ReportResult(result.digest, result.path, result.written, tuple(sent))
+        return replace(result, emailed=tuple(sent), email_error=str(exc))
+    return replace(result, emailed=tuple(sent))
 
 
 def _period(label: str, now: datetime) -> Period:

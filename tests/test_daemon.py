@@ -28,8 +28,13 @@ def config_text(url: str, fetch: str, report: str, extra: str = "") -> str:
 
 
 def start_daemon(cwd: Path) -> subprocess.Popen:
+    return start_monitor(cwd, "daemon")
+
+
+def start_monitor(cwd: Path, *args: str) -> subprocess.Popen:
+    """`monitor ARGS` in the background, with its output captured."""
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "daemon"],
+        [sys.executable, "-m", "monitor", *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -111,14 +116,7 @@ def test_fetch_by_hand_waits_for_the_lock(tmp_path):
         )
         store = Store(tmp_path / "snapshots")
         with store.lock():  # as the daemon's job holds it
-            by_hand = subprocess.Popen(
-                [sys.executable, "-m", "monitor", "fetch"],
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-            )
+            by_hand = start_monitor(tmp_path, "fetch")
             time.sleep(1.5)
             assert by_hand.poll() is None  # still waiting
             assert store.refs("iraq") == []
