@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from monitor.demo import Documents, serve  # noqa: E402
+from monitor.demo.server import Documents, serve
 
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 LATENCY = 0.05
@@ -92,7 +92,7 @@ def main() -> None:
 
     import pycountry
 
-    from monitor.countries import resolve
+    from monitor.core.countries import resolve
 
     names, seen = [], set()
     for country in pycountry.countries:  # distinct slugs, so each source is its own country

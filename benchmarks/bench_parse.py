@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.extract import extract  # noqa: E402
-from monitor.profile import parse  # noqa: E402
-from tests.pdfs import text_to_pdf  # noqa: E402
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from tests.pdfs import text_to_pdf
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "ict4sd"
 ROUNDS = 15

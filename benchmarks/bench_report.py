@@ -22,15 +22,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pycountry  # noqa: E402
+import pycountry
 
-from monitor.config import parse_config  # noqa: E402
-from monitor.extract import extract  # noqa: E402
-from monitor.history import all_histories, iso_week  # noqa: E402
-from monitor.profile import parse  # noqa: E402
-from monitor.report import country_html, digest_html, make_digest  # noqa: E402
-from monitor.run_report import write_reports  # noqa: E402
-from monitor.store import Store  # noqa: E402
+from monitor.config import parse_config
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.core.periods import (
+    iso_week,
+    make_digest,
+)
+from monitor.edges.store import Store
+from monitor.pipeline.history import all_histories
+from monitor.pipeline.reporting import write_reports
+from monitor.render.html import country_html, digest_html
 
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 WEEK = iso_week("2026-W47")

@@ -22,14 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pycountry  # noqa: E402
+import pycountry
 
-from monitor.extract import extract  # noqa: E402
-from monitor.profile import parse  # noqa: E402
-from monitor.store import Store  # noqa: E402
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.edges.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import timed  # noqa: E402
+from common import timed
 
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 

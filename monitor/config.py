@@ -12,9 +12,12 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 ENV_VAR = "MONITOR_CONFIG"
 
@@ -75,6 +78,41 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     sources: tuple[SourceConfig, ...] = ()
+
+    def trigger(self, job: str) -> CronTrigger:
+        """The APScheduler trigger of ``[schedule] <job>``; a bad expression is a
+        ``ConfigError`` naming the file and the key."""
+        where = f"{self.path or 'config'}: schedule.{job}"
+        return cron_trigger(getattr(self.schedule, job), self.schedule.timezone, where)
+
+
+def cron_trigger(expression: str, timezone: str, where: str) -> CronTrigger:
+    """Five fields as in crontab, or six with seconds first (handy for tests and demos).
+
+    APScheduler is imported here, not at start-up: only the commands that schedule pay
+    for it (about 55 ms)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    try:
+        if len(fields) == 5:
+            return CronTrigger.from_crontab(expression, timezone=timezone)
+        if len(fields) == 6:
+            second, minute, hour, day, month, day_of_week = fields
+            return CronTrigger(
+                second=second,
+                minute=minute,
+                hour=hour,
+                day=day,
+                month=month,
+                day_of_week=day_of_week,
+                timezone=timezone,
+            )
+    except (ValueError, KeyError, LookupError) as exc:
+        raise ConfigError(
+            f"{where}: {expression!r} is not a valid cron expression ({exc})"
+        ) from exc
+    raise ConfigError(f"{where}: {expression!r} needs 5 fields (or 6, with seconds first)")
 
 
 _TYPES: dict[type, tuple[type, ...]] = {
@@ -150,19 +188,19 @@ def _sources(data: Any, where: str) -> tuple[SourceConfig, ...]:
 
 
 def find_config(explicit: Path | None) -> Path | None:
-    """--config, then ./config.toml, then $MONITOR_CONFIG; None when there is none."""
+    """--config, then $MONITOR_CONFIG, then ./config.toml; None when there is none."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: no such config file")
         return explicit
-    local = Path("config.toml")
-    if local.is_file():
-        return local
     env = os.environ.get(ENV_VAR)
     if env:
         if not Path(env).is_file():
             raise ConfigError(f"{env}: no such config file (from ${ENV_VAR})")
         return Path(env)
+    local = Path("config.toml")
+    if local.is_file():
+        return local
     return None
 
 

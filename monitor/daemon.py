@@ -14,42 +14,22 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from monitor.config import Config
-from monitor.cycle import RunLog, fetch_job, report_job
-from monitor.errors import ConfigError, MonitorError
-from monitor.store import Store
+from monitor.core.periods import Clock
+from monitor.edges import state
+from monitor.edges.store import Store
+from monitor.errors import MonitorError
+from monitor.pipeline.cycle import fetch_job, report_job
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger("monitor")
 
 
-def cron_trigger(expression: str, timezone: str, where: str):
-    """Five fields as in crontab, or six with seconds first (handy for tests and demos)."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expression.split()
-    try:
-        if len(fields) == 5:
-            return CronTrigger.from_crontab(expression, timezone=timezone)
-        if len(fields) == 6:
-            second, minute, hour, day, month, day_of_week = fields
-            return CronTrigger(
-                second=second,
-                minute=minute,
-                hour=hour,
-                day=day,
-                month=month,
-                day_of_week=day_of_week,
-                timezone=timezone,
-            )
-    except (ValueError, KeyError) as exc:
-        raise ConfigError(
-            f"{where}: {expression!r} is not a valid cron expression ({exc})"
-        ) from exc
-    raise ConfigError(f"{where}: {expression!r} needs 5 fields (or 6, with seconds first)")
-
-
-def missed(trigger, last_run: datetime | None, now: datetime) -> datetime | None:
+def missed(trigger: CronTrigger, last_run: datetime | None, now: datetime) -> datetime | None:
     """The latest scheduled time after ``last_run`` that has passed, if any."""
     if last_run is None:
         return None
@@ -62,18 +42,10 @@ def missed(trigger, last_run: datetime | None, now: datetime) -> datetime | None
 
 
 class Daemon:
-    def __init__(self, config: Config, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, config: Config, store: Store, clock: Clock) -> None:
         self.config, self.store, self.clock = config, store, clock
         self.stop = threading.Event()
-        where = f"{config.path or 'config'}: schedule"
-        self.triggers = {
-            "fetch": cron_trigger(
-                config.schedule.fetch, config.schedule.timezone, f"{where}.fetch"
-            ),
-            "report": cron_trigger(
-                config.schedule.report, config.schedule.timezone, f"{where}.report"
-            ),
-        }
+        self.triggers = {job: config.trigger(job) for job in state.JOBS}
 
     def _job(self, name: str) -> Callable[[], None]:
         def run() -> None:
@@ -111,7 +83,7 @@ class Daemon:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         scheduler = BackgroundScheduler(timezone=self.config.schedule.timezone)
-        runs = RunLog(self.config.storage.snapshots)
+        runs = state.run_log(self.config.storage.snapshots).read()
         now = self.clock()
         for name, trigger in self.triggers.items():
             catch_up = missed(trigger, runs.last(name), now)

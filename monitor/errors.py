@@ -34,3 +34,7 @@ class SnapshotNotFound(StoreError):
 
 class DeliveryError(MonitorError):
     """A report could not be written or mailed."""
+
+
+class StateError(StoreError):
+    """A bookkeeping file (state.json, .runs.json, .outbox.json) could not be written."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.extract import extract
-from monitor.profile import Profile, parse
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.core.profile import Profile
 from tests.conftest import IRAQ_SEED, ROOT, seed_text
 
 IRAQ = seed_text(IRAQ_SEED)
@@ -43,7 +47,37 @@ def write_config(directory: Path, extra: str = "") -> Path:
     return config
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
+@dataclass(frozen=True)
+class Ran:
+    """What a command did: its exit status and its two output streams."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ran:
+    """The CLI in this process (click's CliRunner), as a user would run it from ``cwd``.
+
+    An exception that escapes a command fails the test, unless -v asked for the traceback,
+    which is then in ``stderr`` as Python would print it."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    runner = CliRunner(env={"MONITOR_CONFIG": None, **(env or {})})
+    with contextlib.chdir(cwd):
+        result = runner.invoke(cli, list(args), prog_name="monitor")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        if not any(a.startswith("-v") for a in args):
+            raise result.exception
+        stderr += "".join(traceback.format_exception(result.exception))
+    return Ran(result.exit_code, result.stdout, stderr)
+
+
+def run_process(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
+    """The CLI as a separate process: where a process is the point (signals, locks, crashes)."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     full_env.pop("MONITOR_CONFIG", None)
     full_env.update(env or {})

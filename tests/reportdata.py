@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.config import parse_config
-from monitor.extract import extract
-from monitor.profile import parse
-from monitor.store import Store
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.edges.store import Store
 from tests.conftest import IRAQ_SEED, ROOT, TAJIKISTAN_SEED, seed_text
 from tests.helpers import edited
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.core.extract import extract
+from monitor.core.parse import parse
 from monitor.errors import ParseError
-from monitor.extract import extract
-from monitor.profile import parse
 from tests.conftest import IRAQ_SEED, seed_text
 
 IRAQ = seed_text(IRAQ_SEED)
@@ -69,7 +69,7 @@ def test_headings_in_normal_case_are_still_headings():
     """Another rendering may not print the template's headings in capitals."""
     import re
 
-    from monitor.countries import title_case
+    from monitor.core.countries import title_case
 
     def lower_heading(match: re.Match) -> str:
         return f"{match.group(1)} {title_case(match.group(2))}"

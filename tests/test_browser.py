@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.history import iso_week
-from monitor.run_report import write_reports
+from monitor.core.periods import iso_week
+from monitor.pipeline.reporting import write_reports
 from tests.reportdata import DURING, WEEK, build
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

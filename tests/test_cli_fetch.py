@@ -31,13 +31,18 @@ def test_fetch_lines_summary_and_exit_status(tmp_path):
         assert first.returncode == 1
         assert first.stdout.splitlines() == [
             "Iraq: new iraq 2015-03-06",
-            f"Tajikistan: error: HTTP 404 NOT FOUND from {server.url_for('/Tajikistan.pdf')}",
             "2 sources: 1 new, 1 error",
         ]
+        error = f"Tajikistan: error: HTTP 404 NOT FOUND from {server.url_for('/Tajikistan.pdf')}"
+        assert error in first.stderr.splitlines()
         assert "Traceback" not in first.stderr
+        quiet = run_cli("-q", "fetch", cwd=tmp_path)  # only the error, on stderr
+        assert quiet.returncode == 1
+        assert quiet.stdout == ""
+        assert quiet.stderr.splitlines() == [error]
         only = run_cli("fetch", "iraq", cwd=tmp_path)
         assert only.returncode == 0
-        assert only.stdout.splitlines() == ["Iraq: not modified iraq", "1 sources: 1 not modified"]
+        assert only.stdout.splitlines() == ["Iraq: not modified iraq", "1 source: 1 not modified"]
         server.clear()
         server.expect_request("/Tajikistan.pdf").respond_with_data(
             TAJIKISTAN_SEED.read_bytes(), content_type="text/plain"

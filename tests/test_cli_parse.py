@@ -1,4 +1,5 @@
-"""`monitor parse` as a user runs it: a real subprocess, real files."""
+"""`monitor parse` as a user runs it: real files, the CLI in-process (a real process where
+the traceback of -v is the point)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import sys
 from pathlib import Path
 
 from tests.conftest import IRAQ_SEED
+from tests.helpers import run_cli
 from tests.pdfs import text_to_pdf
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_subprocess(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],
         capture_output=True,
@@ -19,6 +21,10 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         cwd=cwd,
         timeout=60,
     )
+
+
+def run(*args: str):
+    return run_cli(*args, cwd=Path.cwd())
 
 
 def test_parse_prints_a_readable_summary():
@@ -63,7 +69,7 @@ def test_bad_file_is_one_line_without_traceback(tmp_path):
 def test_verbose_shows_the_traceback(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    result = run("-v", "parse", str(empty))
+    result = run_subprocess("-v", "parse", str(empty))
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "ExtractError" in result.stderr
 

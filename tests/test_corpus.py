@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.extract import extract
-from monitor.profile import parse
+from monitor.core.extract import extract
+from monitor.core.parse import parse
 from tests.conftest import CORPUS, ROOT, corpus_params, requires_corpus
 
 EXPECTED = json.loads((ROOT / "tests" / "data" / "corpus_expected.json").read_text("utf-8"))

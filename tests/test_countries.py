@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.countries import resolve, slugify, title_case
+from monitor.core.countries import resolve, slugify, title_case
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.store import Store
+from monitor.edges.store import Store
 from tests.conftest import ROOT
-from tests.helpers import IRAQ, run_cli
+from tests.helpers import IRAQ, run_cli, run_process
 from tests.servers import http_server
 from tests.smtp import smtp_server
 
@@ -71,7 +71,7 @@ def test_daemon_fetches_reports_and_stops_cleanly(tmp_path):
             week = datetime.now(UTC).isocalendar()
             digest = tmp_path / "reports" / f"{week.year}-W{week.week:02d}.html"
             assert wait_for(digest.is_file), "no digest was written"
-            second = run_cli("daemon", cwd=tmp_path)
+            second = run_process("daemon", cwd=tmp_path)
             assert second.returncode == 1
             assert "another monitor daemon is already running on snapshots" in second.stderr
             assert "Traceback" not in second.stderr
@@ -141,7 +141,7 @@ def test_run_end_to_end_with_email_and_status(tmp_path):
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
         assert lines[0] == "Iraq: new iraq 2015-03-06"
-        assert lines[1] == "1 sources: 1 new"
+        assert lines[1] == "1 source: 1 new"
         assert lines[2].startswith("report: reports/")
         assert len(box.messages) == 1
         envelope, _ = box.messages[0]
@@ -154,7 +154,7 @@ def test_run_end_to_end_with_email_and_status(tmp_path):
     assert status.returncode == 0
     out = status.stdout
     assert "fetch   last run 20" in out
-    assert "(1 not modified)" in out or "(1 unchanged)" in out
+    assert "(1 unchanged)" in out  # the server sends no ETag: a full GET, same content
     assert "next 20" in out
     assert "iraq" in out
     data = json.loads(run_cli("status", "--format", "json", cwd=tmp_path).stdout)
@@ -170,7 +170,10 @@ def test_run_exits_1_when_a_source_fails(tmp_path):
         )
         result = run_cli("run", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.splitlines()[0].startswith("Iraq: error: HTTP 404 NOT FOUND")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Iraq: ")]
+    assert len(errors) == 1
+    assert errors[0].startswith("Iraq: error: HTTP 404 NOT FOUND")
+    assert result.stdout.splitlines() == ["1 source: 1 error"]
 
 
 def test_demo_in_a_fresh_folder(tmp_path):

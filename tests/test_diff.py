@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.diff import Change, diff, word_diff
+from monitor.core.diff import Change, diff, word_diff
 from tests.conftest import CORPUS, IRAQ_SEED, ROOT, TAJIKISTAN_SEED, requires_corpus, seed_text
 from tests.helpers import edited, profile_from
 
@@ -152,8 +152,8 @@ def test_diff_is_antisymmetric(a_edits, b_edits):
 
 
 def test_text_output_is_coloured_only_when_asked():
-    from monitor.diff import Side, compare
-    from monitor.render import to_text
+    from monitor.core.diff import Side, compare
+    from monitor.render.text import to_text
 
     base = SEEDS["tajikistan"]
     new = edited(base, ("7 709 000", "8 000 000"), ("- Law on Cryptography\n", ""))

@@ -9,9 +9,9 @@ import ssl
 import pytest
 import trustme
 
-from monitor.deliver import Outbox
-from monitor.history import iso_week
-from monitor.run_report import report
+from monitor.core.periods import iso_week
+from monitor.edges.state import outbox
+from monitor.pipeline.reporting import report
 from tests.helpers import run_cli, write_config
 from tests.reportdata import DURING, WEEK, build
 from tests.smtp import Accounts, free_port, smtp_server
@@ -100,7 +100,7 @@ def test_refused_message_keeps_the_files_and_retries_next_run(tmp_path):
             f"email via 127.0.0.1:{port}: server said 554 5.7.1 Message rejected as spam"
         )
         assert result.path.is_file()
-        assert Outbox(world.config.storage.reports).pending() == [WEEK]
+        assert outbox(world.config.storage.reports).read() == (WEEK,)
         box.refuse = None
         later = report(world.config, world.store, iso_week("2026-W48"), now=DURING, email=True)
     assert later.email_error is None
@@ -109,7 +109,7 @@ def test_refused_message_keeps_the_files_and_retries_next_run(tmp_path):
     subjects = [parsed(envelope)["Subject"] for envelope, _ in box.messages]
     assert subjects[0].startswith(f"Cyberwellness changes {WEEK}:")
     assert subjects[1] == "Cyberwellness changes 2026-W48: 0 countries changed, 1 failed"
-    assert Outbox(world.config.storage.reports).pending() == []
+    assert outbox(world.config.storage.reports).read() == ()
 
 
 def test_server_down(tmp_path):
@@ -119,7 +119,7 @@ def test_server_down(tmp_path):
     assert result.email_error.startswith(f"email via 127.0.0.1:{port}: cannot connect")
     assert result.path.is_file()
     assert (world.config.storage.reports / "index.html").is_file()
-    assert Outbox(world.config.storage.reports).pending() == [WEEK]
+    assert outbox(world.config.storage.reports).read() == (WEEK,)
 
 
 @pytest.mark.parametrize(("when", "sent"), [("changes", 0), ("always", 1)])

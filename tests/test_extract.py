@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.core.extract import decode, extract, normalise, sniff
+from monitor.core.parse import parse
 from monitor.errors import ExtractError
-from monitor.extract import decode, extract, normalise, sniff
-from monitor.profile import parse
 from tests.conftest import CORPUS, IRAQ_SEED, TAJIKISTAN_SEED, requires_corpus, seed_text
 from tests.pdfs import text_to_pdf
 

@@ -13,9 +13,9 @@ import pytest
 from werkzeug import Request, Response
 
 from monitor.config import parse_config
-from monitor.outcome import Outcome
-from monitor.run_fetch import fetch_all
-from monitor.store import Store
+from monitor.core.snapshot import Outcome
+from monitor.edges.store import Store
+from monitor.pipeline.fetching import fetch_all
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED, seed_text
 from tests.helpers import IRAQ, edited
 from tests.pdfs import text_to_pdf
@@ -362,12 +362,12 @@ def test_concurrency_limit(server, tmp_path):
 
 def test_unknown_country_on_the_command_line(tmp_path):
     from monitor.errors import MonitorError
-    from monitor.run_fetch import select_sources
+    from monitor.pipeline.fetching import sources_named
 
     config, _ = make(tmp_path, {"Iraq": "http://127.0.0.1:9/Iraq.pdf"})
-    assert [s.country for s in select_sources(config.sources, ["IQ"])] == ["Iraq"]
+    assert [s.country for s in sources_named(config, ["IQ"])] == ["Iraq"]
     with pytest.raises(MonitorError, match="Narnia: not a configured source"):
-        select_sources(config.sources, ["Narnia"])
+        sources_named(config, ["Narnia"])
 
 
 def test_thread_is_not_left_behind(server, tmp_path):
@@ -390,7 +390,7 @@ def test_seed_file_is_served_as_text(server, tmp_path):
 def test_one_connection_serves_a_workers_requests(tmp_path, monkeypatch):
     """Against an HTTP/1.1 server that keeps connections open (the demo's), a worker uses one
     connection for all its requests: a 304 must not cost a new one."""
-    from monitor.demo import Documents, serve
+    from monitor.demo.server import Documents, serve
 
     ports: list[int] = []
     original = socket.socket.connect

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from monitor.extract import extract
-from monitor.profile import Indicator, parse
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.core.profile import Indicator
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED
 
 IRAQ_SECTIONS = [

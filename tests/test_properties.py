@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.core.profile import from_dict, to_dict
 from monitor.errors import ParseError
-from monitor.extract import extract
-from monitor.profile import from_dict, parse, to_dict
 from tests.conftest import IRAQ_SEED, seed_text
 
 IRAQ = seed_text(IRAQ_SEED)

@@ -40,4 +40,7 @@ def test_ci_runs_the_readme_test_command():
 def test_every_command_has_an_example_in_its_help():
     ctx = click.Context(cli)
     for name in cli.list_commands(ctx):
-        assert "Example: monitor" in (cli.get_command(ctx, name).help or ""), name
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert command.help is not None, name
+        assert "Example: monitor" in command.help, name

@@ -8,9 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from monitor.history import iso_week
-from monitor.report import digest_markdown, digest_text, subject
-from monitor.run_report import build_digest, write_reports
+from monitor.core.periods import iso_week
+from monitor.pipeline.reporting import build_digest, write_reports
+from monitor.render.markdown import digest_markdown
+from monitor.render.text import digest_text, subject
 from tests.reportdata import DURING, INJECTION, WEEK, build
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.core.snapshot import Outcome, SnapshotRef
+from monitor.edges.store import Store, check_slug, find_country
 from monitor.errors import SnapshotNotFound, StoreError
-from monitor.extract import extract
-from monitor.outcome import Outcome
-from monitor.profile import parse
-from monitor.store import SnapshotRef, Store, check_slug, find_country
 from tests.helpers import IRAQ, T0, edited, profile_from
 
 

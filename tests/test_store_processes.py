@@ -10,16 +10,16 @@ import time
 
 import pytest
 
-from monitor.store import Store
+from monitor.edges.store import Store
 from tests.conftest import CORPUS, IRAQ_SEED, ROOT, requires_corpus
-from tests.helpers import IRAQ, T0, profile_from, run_cli, write_config
+from tests.helpers import IRAQ, T0, profile_from, run_process, write_config
 
 WRITER = """
 import sys
 from datetime import UTC, datetime
-from monitor.extract import extract
-from monitor.profile import parse
-from monitor.store import Store
+from monitor.core.extract import extract
+from monitor.core.parse import parse
+from monitor.edges.store import Store
 
 store = Store(sys.argv[1])
 text = open(sys.argv[2], encoding="utf-8").read()
@@ -102,10 +102,10 @@ def test_a_held_lock_makes_the_second_writer_fail_cleanly(tmp_path):
     store = Store(tmp_path / "snapshots")
     with store.lock():
         started = time.monotonic()
-        result = run_cli("import", str(IRAQ_SEED), cwd=tmp_path)
+        result = run_process("import", str(IRAQ_SEED), cwd=tmp_path)
         waited = time.monotonic() - started
     assert result.returncode == 1
-    assert "is locked by another monitor process (waited 1 s)" in result.stdout
+    assert "is locked by another monitor process (waited 1 s)" in result.stderr
     assert "Traceback" not in result.stderr
     assert waited >= 1
     assert store.refs("iraq") == []

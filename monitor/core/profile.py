@@ -15,6 +15,20 @@ from monitor.errors import ParseError
 
 SCHEMA = 1
 
+# The derived indicators, in reading order, with the label people see. The model owns this
+# vocabulary; ``findings`` holds the rules that decide each one.
+INDICATORS: dict[str, str] = {
+    "national_cirt": "national CIRT",
+    "cybercrime_legislation": "cybercrime legislation",
+    "cybersecurity_regulation": "cybersecurity regulation",
+    "standards_framework": "cybersecurity standards framework",
+    "cybersecurity_strategy": "national cybersecurity strategy",
+    "responsible_agency": "agency responsible for cybersecurity",
+    "cop_legislation": "child online protection legislation",
+    "cop_agency": "agency responsible for child online protection",
+    "reporting_mechanism": "way to report incidents (website or hotline)",
+}
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -62,13 +76,6 @@ class Profile:
     background: Background
     sections: Mapping[str, Section]  # ordered by appearance; treat as read-only
     indicators: Mapping[str, Finding]  # ordered; treat as read-only
-
-
-def parse(text: str, country: str | None = None) -> Profile:
-    """Parse normalised profile text; ``country`` overrides the name printed in the title."""
-    from monitor.parser import parse_text
-
-    return parse_text(text, country)
 
 
 def _indicator_dict(ind: Indicator) -> dict[str, Any]:
@@ -126,9 +133,7 @@ def from_dict(data: Mapping[str, Any]) -> Profile:
             )
             for s in data["sections"]
         }
-        from monitor.findings import RULES
-
-        order = {rule.key: index for index, rule in enumerate(RULES)}
+        order = {key: index for index, key in enumerate(INDICATORS)}
         indicators = {
             key: Finding(f["label"], f["value"], f["evidence"])
             for key, f in sorted(

@@ -12,10 +12,10 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from monitor.countries import resolve, slugify, title_case
+from monitor.core.countries import resolve, slugify, title_case
+from monitor.core.findings import derive
+from monitor.core.profile import Background, Indicator, Profile, Section
 from monitor.errors import ParseError
-from monitor.findings import derive
-from monitor.profile import Background, Indicator, Profile, Section
 
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)\s*\)")
 _ANGLE_URL = re.compile(r"<((?:https?://|www\.)[^>\s]+)>")
@@ -95,7 +95,7 @@ _MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})\s*(?:st|nd|rd|th)?,?\s
 _AS_OF = re.compile(r"[,\s]*((?:[A-Za-z]+\s+)?\d{4})\s*$")
 
 
-def parse_text(text: str, country: str | None = None) -> Profile:
+def parse(text: str, country: str | None = None) -> Profile:
     lines = _clean_lines(text)
     title_at = next((i for i, line in enumerate(lines) if _TITLE.search(line)), None)
     if title_at is None:

@@ -20,13 +20,14 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
-from monitor.countries import resolve
-from monitor.errors import MonitorError
-from monitor.extract import extract, sniff
-from monitor.fetch import Download, create_tls_context, download, make_client
-from monitor.outcome import Outcome
-from monitor.profile import parse
-from monitor.store import Store
+from monitor.core.countries import resolve
+from monitor.core.extract import extract, sniff
+from monitor.core.parse import parse
+from monitor.core.periods import Clock
+from monitor.core.snapshot import Outcome
+from monitor.edges.fetch import Download, create_tls_context, download, make_client
+from monitor.edges.store import Store
+from monitor.errors import ConfigError, MonitorError
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,14 @@ class FetchResult:
     attempts: int = 0
 
 
-def select_sources(sources: Sequence[SourceConfig], wanted: Sequence[str]) -> list[SourceConfig]:
-    """The configured sources a user named (slug, ISO code or name); all when none named."""
+def sources_named(config: Config, wanted: Sequence[str]) -> list[SourceConfig]:
+    """The configured sources a user named (slug, ISO code or name); all when none named.
+
+    No sources at all is a ``ConfigError`` naming the config file."""
+    sources = config.sources
+    if not sources:
+        where = config.path or "config.toml (none found)"
+        raise ConfigError(f"{where}: no sources configured ([sources] countries or extra)")
     if not wanted:
         return list(sources)
     chosen = []
@@ -56,7 +63,7 @@ def select_sources(sources: Sequence[SourceConfig], wanted: Sequence[str]) -> li
         ]
         if not matches:
             names = ", ".join(s.country for s in sources) or "none"
-            raise MonitorError(f"{query}: not a configured source (configured: {names})")
+            raise ConfigError(f"{query}: not a configured source (configured: {names})")
         chosen += [m for m in matches if m not in chosen]
     return chosen
 
@@ -66,7 +73,7 @@ def fetch_all(
     store: Store,
     sources: Sequence[SourceConfig],
     *,
-    now: Callable[[], datetime],
+    now: Clock,
     on_done: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every source; results in the order of ``sources``."""

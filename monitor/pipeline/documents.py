@@ -1,4 +1,5 @@
-"""The stages wired together; both the CLI and the daemon call these and nothing deeper."""
+"""Local documents: parse one, import many, compare stored versions (or a file before
+importing it)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.diff import Comparison, Side, compare
+from monitor.core.diff import Comparison, Side, compare
+from monitor.core.extract import extract, sniff
+from monitor.core.parse import parse
+from monitor.core.profile import Profile
+from monitor.core.snapshot import Outcome
+from monitor.edges.store import Store, find_country
 from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
-from monitor.extract import extract, sniff
-from monitor.outcome import Outcome
-from monitor.profile import Profile, parse
-from monitor.store import Store, find_country
 
 _CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
 

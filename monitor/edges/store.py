@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import asdict, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.core.countries import resolve, slugify, suggest
+from monitor.core.jsonform import loads
+from monitor.core.profile import Profile, from_dict, to_dict
+from monitor.core.snapshot import (
+    Outcome,
+    SaveResult,
+    Snapshot,
+    SnapshotRef,
+    Source,
+    content_hash,
+)
+from monitor.edges.files import remove_temp_files, sync_dir, write_atomic, write_json
+from monitor.edges.state import CountryState, country_states
 from monitor.errors import SnapshotNotFound, StoreError
-from monitor.files import sync_dir, write_atomic
-from monitor.outcome import Outcome
-from monitor.profile import Profile, from_dict, to_dict
 
 SCHEMA = 1
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -30,81 +39,6 @@ _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.json$")
 _REF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")
 _RELATIVE = re.compile(r"^(latest|first)(?:~(\d+))?$")
 _RAW_EXTENSIONS = {"pdf": "pdf", "html": "html", "text": "txt"}
-
-
-@dataclass(frozen=True, order=True)
-class SnapshotRef:
-    """One stored version, known from its file name alone."""
-
-    key: str  # the "last updated" date (or first-seen day), YYYY-MM-DD
-    revision: int  # 1 for YYYY-MM-DD.json, N for YYYY-MM-DD.rN.json
-    slug: str = field(compare=False)
-
-    @property
-    def name(self) -> str:
-        return self.key if self.revision == 1 else f"{self.key}.r{self.revision}"
-
-    @property
-    def date(self) -> date:
-        return date.fromisoformat(self.key)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a document came from: a URL or a local file, and the raw bytes' identity."""
-
-    seen_at: str  # ISO timestamp (UTC) when the monitor first saw this content
-    sha256: str
-    content_type: str
-    url: str | None = None
-    file: str | None = None
-    raw: str | None = None  # file name of the raw document beside the snapshot
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    ref: SnapshotRef
-    profile: Profile
-    source: Source
-    dated_by: str  # "footer" or "first_seen" (the document has no "Last updated" line)
-    content_sha256: str
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    outcome: Outcome
-    ref: SnapshotRef
-
-
-@dataclass
-class CountryState:
-    """Per-country bookkeeping for fetching and status (``state.json``)."""
-
-    slug: str
-    country: str = ""
-    iso2: str | None = None
-    iso3: str | None = None
-    url: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    last_check: str | None = None
-    last_success: str | None = None
-    consecutive_failures: int = 0
-    failing_since: str | None = None
-    last_error: str | None = None
-
-
-def content_hash(profile: Profile | dict[str, Any]) -> str:
-    """Identity by parsed content: equal profiles hash equal, whatever the bytes were."""
-    data = profile if isinstance(profile, dict) else to_dict(profile)
-    compact = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(compact.encode()).hexdigest()
-
-
-def _file_json(data: Any) -> bytes:
-    """Canonical JSON for files: sorted keys, UTF-8, one line (json's fast C encoder; the
-    indented form is what `monitor show --format json` prints)."""
-    return (json.dumps(data, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def check_slug(slug: str) -> str:
@@ -146,15 +80,6 @@ class Store:
             yield
         finally:
             lock.release()
-
-    def _write_atomic(self, path: Path, data: bytes, *, durable: bool = True) -> None:
-        """Snapshots are durable (fsync before the rename); bookkeeping (state.json) is not:
-        after a power cut it may be stale or unreadable, and is then rebuilt, costing one
-        unconditional GET."""
-        try:
-            write_atomic(path, data, durable=durable)
-        except OSError as exc:
-            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
     # -- reading -----------------------------------------------------------------------
 
@@ -214,10 +139,10 @@ class Store:
     def load(self, ref: SnapshotRef) -> Snapshot:
         path = self.path(ref)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = loads(path.read_bytes())
         except FileNotFoundError as exc:
             raise SnapshotNotFound(f"{path}: no such snapshot") from exc
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:
             raise StoreError(f"{path}: corrupt snapshot ({exc})") from exc
         try:
             if data.get("schema") != SCHEMA:
@@ -235,30 +160,15 @@ class Store:
             raise StoreError(f"{path}: corrupt snapshot ({type(exc).__name__}: {exc})") from exc
 
     def read_state(self, slug: str) -> CountryState:
-        path = self.country_dir(slug) / "state.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            known = {k: v for k, v in data.items() if k in CountryState.__dataclass_fields__}
-            return CountryState(**{**known, "slug": slug})
-        except FileNotFoundError:
-            return CountryState(slug)
-        except (OSError, ValueError, TypeError) as exc:
-            raise StoreError(f"{path}: corrupt state file ({exc})") from exc
-
-    def write_state(self, state: CountryState) -> None:
-        directory = self.country_dir(state.slug)
-        directory.mkdir(parents=True, exist_ok=True)
-        self._write_atomic(directory / "state.json", _file_json(asdict(state)), durable=False)
+        """A country's bookkeeping; a damaged state.json is set aside and rebuilt."""
+        return country_states(self.country_dir(slug), slug).read()
 
     def update_state(self, slug: str, **changes: Any) -> CountryState:
-        """Read-modify-write of state.json under the lock (a corrupt one is rebuilt)."""
+        """Read-modify-write of state.json under the store lock."""
         with self.lock():
-            try:
-                state = self.read_state(slug)
-            except StoreError:
-                state = CountryState(slug)  # a corrupt state file is rebuilt, not fatal
-            state = replace(state, **changes)
-            self.write_state(state)
+            ledger = country_states(self.country_dir(slug), slug)
+            state = replace(ledger.read(), **changes)
+            ledger.write(state)
             return state
 
     # -- saving ------------------------------------------------------------------------
@@ -316,8 +226,8 @@ class Store:
             directory = self.country_dir(slug)
             directory.mkdir(parents=True, exist_ok=True)
             # Raw first: a snapshot JSON only ever appears once everything it names exists.
-            self._write_atomic(directory / raw_name, raw)
-            self._write_atomic(self.path(ref), _file_json(document))
+            write_atomic(directory / raw_name, raw, error=StoreError)
+            write_json(self.path(ref), document, error=StoreError)
             sync_dir(directory)
             return SaveResult(Outcome.REVISED if same_key else Outcome.NEW, ref)
 
@@ -330,11 +240,9 @@ class Store:
 
     def remove_stale_temp_files(self) -> int:
         """Temp files left by a process killed mid-write; they are never read, only tidied."""
-        removed = 0
-        for temp in self.root.glob("*/.*.tmp"):
-            with contextlib.suppress(OSError):
-                temp.unlink()
-                removed += 1
+        removed = remove_temp_files(self.root)
+        for slug in self.countries():
+            removed += remove_temp_files(self.root / slug)
         return removed
 
 
@@ -350,8 +258,6 @@ def find_country(store: Store, query: str) -> str:
 
     An unknown country is a ``SnapshotNotFound`` suggesting close matches.
     """
-    from monitor.countries import resolve, slugify, suggest
-
     known = store.countries()
     wanted = query.strip()
     if slugify(wanted) in known:

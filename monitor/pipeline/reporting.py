@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.deliver import Outbox, build_email, send_email, write_atomic
+from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.edges import state
+from monitor.edges.files import write_atomic
+from monitor.edges.store import Store
 from monitor.errors import DeliveryError
-from monitor.history import CountryHistory, Period, all_histories, checked_in, failures, iso_week
-from monitor.report import (
-    Digest,
-    atom_feed,
-    country_html,
-    digest_email_html,
-    digest_html,
-    digest_text,
-    index_html,
-    make_digest,
-    subject,
-)
-from monitor.store import Store
+from monitor.pipeline.history import all_histories, checked_in, failures
+from monitor.render.feed import atom_feed
+from monitor.render.html import country_html, digest_email_html, digest_html, index_html
+from monitor.render.text import digest_text, subject
 
 _REPORT_NAME = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})\.html$")
 
@@ -41,14 +36,17 @@ def build_digest(
     store: Store,
     period: Period,
     now: datetime,
-    histories: list[CountryHistory] | None = None,
+    histories: Sequence[CountryHistory] | None = None,
 ) -> tuple[Digest, list[CountryHistory]]:
     """The period's digest; ``histories`` (every snapshot read and diffed, the costly part)
     is read from the store unless the caller already has it."""
-    if histories is None:
-        histories = all_histories(store)
-    digest = make_digest(period, histories, failures(store), checked_in(store, period), now)
-    return digest, histories
+    found = list(histories) if histories is not None else all_histories(store)
+    digest = make_digest(period, found, failures(store), checked_in(store, period), now)
+    return digest, found
+
+
+def _write(path: Path, text: str) -> None:
+    write_atomic(path, text.encode(), error=DeliveryError, mkdir=True)
 
 
 def write_reports(
@@ -56,23 +54,21 @@ def write_reports(
     store: Store,
     period: Period,
     now: datetime,
-    histories: list[CountryHistory] | None = None,
+    histories: Sequence[CountryHistory] | None = None,
 ) -> ReportResult:
     """The period's digest, every country page, the index and the feed, each atomically."""
     root = config.storage.reports
-    digest, histories = build_digest(store, period, now, histories)
+    digest, found = build_digest(store, period, now, histories)
     path = root / f"{period.label}.html"
-    write_atomic(path, digest_html(digest).encode())
-    for history in histories:
-        write_atomic(
-            root / "countries" / f"{history.slug}.html", country_html(history, now).encode()
-        )
+    _write(path, digest_html(digest))
+    for history in found:
+        _write(root / "countries" / f"{history.slug}.html", country_html(history, now))
     weeks = sorted(
         {p.name[: -len(".html")] for p in root.glob("*.html") if _REPORT_NAME.match(p.name)}
     )
-    write_atomic(root / "index.html", index_html(weeks, histories, now).encode())
-    write_atomic(root / "feed.atom", atom_feed(histories, "", now).encode())
-    return ReportResult(digest, path, written=len(histories) + 3, histories=tuple(histories))
+    _write(root / "index.html", index_html(weeks, found, now))
+    _write(root / "feed.atom", atom_feed(found, "", now))
+    return ReportResult(digest, path, written=len(found) + 3, histories=tuple(found))
 
 
 def should_mail(config: Config, digest: Digest) -> bool:
@@ -87,7 +83,7 @@ def report(
     *,
     now: datetime,
     email: bool,
-    histories: list[CountryHistory] | None = None,
+    histories: Sequence[CountryHistory] | None = None,
 ) -> ReportResult:
     """Write the reports; then, if asked, mail this digest and any earlier one still owed.
 
@@ -97,37 +93,29 @@ def report(
     result = write_reports(config, store, period, now, histories)
     if not email:
         return result
-    outbox = Outbox(config.storage.reports)
-    owed = [w for w in outbox.pending() if w != period.label]
+    reports = config.storage.reports
+    owed = [w for w in state.outbox(reports).read() if w != period.label]
     sent: list[str] = []
     try:
         for label in owed:
-            old, _ = build_digest(store, _period(label, now), now, list(result.histories))
+            old, _ = build_digest(store, period_named(label, now), now, result.histories)
             _mail(config, old)
-            outbox.done(label)
+            state.paid(reports, label)
             sent.append(label)
         if should_mail(config, result.digest):
             _mail(config, result.digest)
             sent.append(period.label)
-        outbox.done(period.label)
+        state.paid(reports, period.label)
     except DeliveryError as exc:
         if should_mail(config, result.digest):
-            outbox.add(period.label)
+            state.owe(reports, period.label)
         return replace(result, emailed=tuple(sent), email_error=str(exc))
     return replace(result, emailed=tuple(sent))
 
 
-def _period(label: str, now: datetime) -> Period:
-    if label.startswith("since-"):
-        from datetime import date
-
-        from monitor.history import since
-
-        return since(date.fromisoformat(label[len("since-") :]), now)
-    return iso_week(label)
-
-
 def _mail(config: Config, digest: Digest) -> None:
+    from monitor.edges.mail import build_email, send_email
+
     message = build_email(
         subject(digest),
         digest_text(digest),

@@ -12,78 +12,72 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.profile import Finding, Section
+from monitor.core.profile import INDICATORS, Finding, Section
 
 
 @dataclass(frozen=True)
 class Rule:
     key: str
-    label: str
     section: str
     subject: str  # regex: the sentence is about this
     qualifier: str = ""  # regex: and is specific enough to decide
     items_decide: bool = False  # a non-empty list of instruments means yes
 
+    @property
+    def label(self) -> str:
+        return INDICATORS[self.key]
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "national_cirt",
-        "national CIRT",
         "1.2.1",
         r"(?:CIRT|CERT|CSIRT)s?\b|incident response",
         r"\bnational|officially|government",
     ),
     Rule(
         "cybercrime_legislation",
-        "cybercrime legislation",
         "1.1.1",
         r"legislation|law|code",
         items_decide=True,
     ),
     Rule(
         "cybersecurity_regulation",
-        "cybersecurity regulation",
         "1.1.2",
         r"legislation|regulation|law",
         items_decide=True,
     ),
     Rule(
         "standards_framework",
-        "cybersecurity standards framework",
         "1.2.2",
         r"framework|standard",
     ),
     Rule(
         "cybersecurity_strategy",
-        "national cybersecurity strategy",
         "1.3.1",
         r"strateg|polic",
         r"national|officially|cyber",
     ),
     Rule(
         "responsible_agency",
-        "agency responsible for cybersecurity",
         "1.3.3",
         r"agenc|authorit|ministr|department|directorate|council|committee|office|cent(?:re|er)|body",
         r"responsib|in charge|officially",
     ),
     Rule(
         "cop_legislation",
-        "child online protection legislation",
         "2.1",
         r"legislation|law|code|act\b",
         items_decide=True,
     ),
     Rule(
         "cop_agency",
-        "agency responsible for child online protection",
         "2.3",
         r"agenc|authorit|ministr|department|council|committee|office|cent(?:re|er)|body",
         r"responsib|in charge|officially|protect",
     ),
     Rule(
         "reporting_mechanism",
-        "way to report incidents (website or hotline)",
         "2.4",
         r"website|hotline|helpline|portal|report",
     ),

@@ -12,9 +12,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from monitor.findings import RULES
-from monitor.profile import Indicator, Profile, Section
-from monitor.summary import format_number
+from monitor.core.profile import INDICATORS, Indicator, Profile, Section
 
 Kind = Literal["added", "removed", "changed"]
 Value = str | int | float | bool | None
@@ -49,7 +47,7 @@ _FIELD_ORDER = {
     "text": 2,
     "items": 3,
     "links": 4,
-    **{rule.key: index for index, rule in enumerate(RULES)},  # indicators in reading order
+    **{key: index for index, key in enumerate(INDICATORS)},  # indicators in reading order
 }
 _BACKGROUND = {"population": "population", "internet_users_pct": "internet users"}
 
@@ -166,7 +164,7 @@ def _indicator_change(key: str, old: Profile, new: Profile) -> Change:
     t1 = before.value if before else None
     t2 = after.value if after else None
     evidence = (after.evidence if after else None) or (before.evidence if before else None)
-    summary = f"{_yes_no(t1)} → {_yes_no(t2)}" + (f": {evidence}" if evidence else "")
+    summary = f"{yes_no(t1)} → {yes_no(t2)}" + (f": {evidence}" if evidence else "")
     return Change(f"Indicators{SEP}{label}", "changed", t1, t2, "indicators", key, summary)
 
 
@@ -186,6 +184,19 @@ def _background_change(path: list[Any], t1: Any, t2: Any) -> Change:
         f"{key}.{part}",
         _arrow(t1, t2),
     )
+
+
+def format_number(value: float | None, percent: bool = False) -> str:
+    """``33 703 000`` (thin groups, as the profiles print them), ``9.2 %``, or "not stated"."""
+    if value is None:
+        return "not stated"
+    if percent:
+        return f"{value:g} %"
+    return f"{value:,}".replace(",", " ")
+
+
+def yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "no", None: "unknown"}[value]
 
 
 def number_change(old: float | None, new: float | None, *, percent: bool) -> str:
@@ -242,10 +253,6 @@ def _kind(old: Any, new: Any) -> Kind:
 
 def _arrow(old: Any, new: Any) -> str:
     return f"{'—' if old is None else old} → {'—' if new is None else new}"
-
-
-def _yes_no(value: bool | None) -> str:
-    return {True: "yes", False: "no", None: "unknown"}[value]
 
 
 def _section_key(group: str) -> tuple[int, ...]:

@@ -1,26 +1,17 @@
-"""The edges where reports leave the monitor: files on disk, email, the Atom feed."""
+"""Email over SMTP: the digest as plain text plus HTML, STARTTLS and login when configured."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from email.message import EmailMessage
 
-from monitor import files
+from monitor.config import EmailConfig
 from monitor.errors import DeliveryError
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a report file atomically (temp file, fsync, rename)."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        files.write_atomic(path, data)
-    except OSError as exc:
-        raise DeliveryError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
-def build_email(subject: str, text: str, html: str, sender: str, to: tuple[str, ...]):
+def build_email(
+    subject: str, text: str, html: str, sender: str, to: tuple[str, ...]
+) -> EmailMessage:
     """multipart/alternative: plain text first, then HTML (with inline styles)."""
-    from email.message import EmailMessage
     from email.utils import formatdate, make_msgid
 
     message = EmailMessage()
@@ -34,7 +25,7 @@ def build_email(subject: str, text: str, html: str, sender: str, to: tuple[str, 
     return message
 
 
-def send_email(message, settings) -> None:
+def send_email(message: EmailMessage, settings: EmailConfig) -> None:
     """Send through SMTP (STARTTLS and login when configured; password from the environment).
 
     Every failure (refused connection, TLS, authentication, a refused message, a timeout)
@@ -78,32 +69,3 @@ def send_email(message, settings) -> None:
         raise DeliveryError(f"email via {where}: timed out") from exc
     except OSError as exc:
         raise DeliveryError(f"email via {where}: cannot connect ({exc.strerror or exc})") from exc
-
-
-class Outbox:
-    """Weeks whose email has not gone out yet (``reports/.outbox.json``): retried next run."""
-
-    def __init__(self, reports: Path) -> None:
-        self.path = Path(reports) / ".outbox.json"
-
-    def pending(self) -> list[str]:
-        import json
-
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return [str(w) for w in data.get("pending", [])]
-        except FileNotFoundError:
-            return []
-        except (OSError, ValueError, AttributeError):
-            return []
-
-    def _write(self, weeks: list[str]) -> None:
-        import json
-
-        write_atomic(self.path, (json.dumps({"pending": sorted(set(weeks))}) + "\n").encode())
-
-    def add(self, week: str) -> None:
-        self._write([*self.pending(), week])
-
-    def done(self, week: str) -> None:
-        self._write([w for w in self.pending() if w != week])

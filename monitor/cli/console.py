@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable
-from datetime import datetime
 
 import click
 
 from monitor.config import Config
-from monitor.errors import ConfigError
-from monitor.outcome import Outcome
-from monitor.run_fetch import FetchResult, fetch_all, select_sources
-from monitor.store import Store
+from monitor.core.periods import Clock
+from monitor.core.snapshot import Outcome
+from monitor.edges.store import Store
+from monitor.pipeline.fetching import FetchResult, fetch_all, sources_named
+from monitor.render.text import plural
 
 
 def result_line(result: FetchResult) -> str:
@@ -26,7 +25,7 @@ def result_line(result: FetchResult) -> str:
 def summary_line(results: list[FetchResult]) -> str:
     counts = Counter(r.outcome for r in results)
     parts = [f"{counts[o]} {o.label}" for o in Outcome if counts[o]]
-    return f"{len(results)} sources: " + ", ".join(parts)
+    return f"{plural(len(results), 'source')}: " + ", ".join(parts)
 
 
 def fetch_with_progress(
@@ -34,13 +33,12 @@ def fetch_with_progress(
     store: Store,
     countries: list[str],
     *,
-    now: Callable[[], datetime],
+    now: Clock,
     quiet: bool = False,
 ) -> list[FetchResult]:
-    sources = select_sources(config.sources, countries)
-    if not sources:
-        where = config.path or "config.toml (none found)"
-        raise ConfigError(f"{where}: no sources configured ([sources] countries or extra)")
+    """Fetch with a progress bar on a terminal; then a table (terminal) or one line per
+    source (pipe or log): results on stdout, errors on stderr, only errors with ``quiet``."""
+    sources = sources_named(config, countries)
     if not sys.stderr.isatty() or quiet:
         results = fetch_all(config, store, sources, now=now)
     else:
@@ -63,8 +61,12 @@ def fetch_with_progress(
         _table(results)  # a person at a terminal: one table
         return results
     for result in results:  # a log or a pipe: one line per source, then the counts
-        click.echo(result_line(result))
-    click.echo(summary_line(results))
+        if result.error:
+            click.echo(result_line(result), err=True)
+        elif not quiet:
+            click.echo(result_line(result))
+    if not quiet:
+        click.echo(summary_line(results))
     return results
 
 

@@ -1,0 +1,1 @@
+"""Pure: no disk, network, clock, click or rich. Bytes and text in, typed values out."""

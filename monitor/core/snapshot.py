@@ -1,0 +1,80 @@
+"""Stored versions as data: refs, where a document came from, and what saving it did.
+
+The store (``edges/store.py``) reads and writes these; history, reports and the service
+only ever see these values, never files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from monitor.core.jsonform import dumps
+from monitor.core.profile import Profile, to_dict
+
+
+class Outcome(StrEnum):
+    """What happened to one document or source in one run."""
+
+    NEW = "new"  # a "last updated" date not stored before
+    REVISED = "revised"  # different content under a stored date: saved as YYYY-MM-DD.rN
+    UNCHANGED = "unchanged"  # same parsed content as the stored snapshot: nothing written
+    NOT_MODIFIED = "not_modified"  # the server answered 304: nothing downloaded
+    ERROR = "error"  # see the accompanying message
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+@dataclass(frozen=True, order=True)
+class SnapshotRef:
+    """One stored version, known from its file name alone."""
+
+    key: str  # the "last updated" date (or first-seen day), YYYY-MM-DD
+    revision: int  # 1 for YYYY-MM-DD.json, N for YYYY-MM-DD.rN.json
+    slug: str = field(compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.key if self.revision == 1 else f"{self.key}.r{self.revision}"
+
+    @property
+    def date(self) -> date:
+        return date.fromisoformat(self.key)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a document came from: a URL or a local file, and the raw bytes' identity."""
+
+    seen_at: str  # ISO timestamp (UTC) when the monitor first saw this content
+    sha256: str
+    content_type: str
+    url: str | None = None
+    file: str | None = None
+    raw: str | None = None  # file name of the raw document beside the snapshot
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    ref: SnapshotRef
+    profile: Profile
+    source: Source
+    dated_by: str  # "footer" or "first_seen" (the document has no "Last updated" line)
+    content_sha256: str
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    outcome: Outcome
+    ref: SnapshotRef
+
+
+def content_hash(profile: Profile | dict[str, Any]) -> str:
+    """Identity by parsed content: equal profiles hash equal, whatever the bytes were."""
+    data = profile if isinstance(profile, dict) else to_dict(profile)
+    return hashlib.sha256(dumps(data, compact=True).encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Side effects, one kind per module: network, files, the snapshot store, bookkeeping, mail."""

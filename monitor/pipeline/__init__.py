@@ -1,0 +1,1 @@
+"""The jobs the CLI, the daemon and the service call: each wires edges and core together."""

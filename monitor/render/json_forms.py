@@ -1,0 +1,55 @@
+"""The JSON forms programs read: a comparison (``schemas/diff.schema.json``), a profile,
+a stored snapshot. Always the one spelling of ``core.jsonform``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from monitor.core.diff import Comparison
+from monitor.core.jsonform import dumps
+from monitor.core.profile import Profile, to_dict
+from monitor.core.snapshot import Snapshot
+
+DIFF_SCHEMA_VERSION = 1
+
+
+def to_json_data(comparison: Comparison) -> dict[str, Any]:
+    """The documented JSON form (monitor/schemas/diff.schema.json)."""
+    return {
+        "schema": DIFF_SCHEMA_VERSION,
+        "country": {"slug": comparison.slug, "name": comparison.country},
+        "old": asdict(comparison.old),
+        "new": asdict(comparison.new),
+        "changes": [
+            {
+                "path": c.path,
+                "kind": c.kind,
+                "old": c.old,
+                "new": c.new,
+                "group": c.group,
+                "field": c.field,
+                "summary": c.summary,
+                "words": [{"op": w.op, "text": w.text} for w in c.words],
+            }
+            for c in comparison.changes
+        ],
+    }
+
+
+def to_json(comparison: Comparison) -> str:
+    return dumps(to_json_data(comparison))
+
+
+def profile_json(profile: Profile) -> str:
+    return dumps(to_dict(profile))
+
+
+def snapshot_data(snap: Snapshot) -> dict[str, Any]:
+    """What ``monitor show --format json`` prints for one stored snapshot."""
+    return {
+        "ref": snap.ref.name,
+        "profile": to_dict(snap.profile),
+        "source": asdict(snap.source),
+        "dated_by": snap.dated_by,
+    }

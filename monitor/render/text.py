@@ -1,0 +1,205 @@
+"""Plain text for people: one comparison, one profile, one period's digest.
+
+Pure: data in, str out. Colour is ANSI, and only when the caller asks (the CLI asks only on
+a terminal).
+"""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from collections.abc import Callable, Sequence
+
+from monitor.core.diff import Change, Comparison, WordRun, format_number, group_title, yes_no
+from monitor.core.periods import Digest
+from monitor.core.profile import Indicator, Profile
+
+CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
+
+_ANSI = {"red": 31, "green": 32, "yellow": 33, "cyan": 36}
+
+
+def style(text: str, colour: str, *, bold: bool = False) -> str:
+    """``text`` in an ANSI colour (the codes click.style writes)."""
+    weight = "\x1b[1m" if bold else ""
+    return f"\x1b[{_ANSI[colour]}m{weight}{text}\x1b[0m"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 source``, ``2 sources``, ``0 countries``."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def grouped(changes: Sequence[Change]) -> list[tuple[str, list[Change]]]:
+    """Changes under their headings, in the order the diff gives (indicator flips first)."""
+    return [(title, list(group)) for title, group in itertools.groupby(changes, group_title)]
+
+
+def trimmed(words: tuple[WordRun, ...], context: int = CONTEXT_WORDS) -> list[WordRun]:
+    """Long unchanged runs shortened to a few words either side of each change."""
+    out = []
+    for index, run in enumerate(words):
+        if run.op != "equal":
+            out.append(run)
+            continue
+        parts = run.text.split()
+        first, last = index == 0, index == len(words) - 1
+        if len(parts) <= 2 * context or (first and last):
+            out.append(run)
+        elif first:
+            out.append(WordRun("equal", "… " + " ".join(parts[-context:])))
+        elif last:
+            out.append(WordRun("equal", " ".join(parts[:context]) + " …"))
+        else:
+            out.append(
+                WordRun("equal", " ".join(parts[:context]) + " … " + " ".join(parts[-context:]))
+            )
+    return out
+
+
+_SYMBOL = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def field_label(change: Change) -> str:
+    return change.path.split(" › ", 1)[1] if " › " in change.path else change.field
+
+
+def plain(change: Change) -> str:
+    if change.field in ("items", "links"):
+        return str(change.new if change.kind == "added" else change.old)
+    return change.summary
+
+
+def prose(
+    words: tuple[WordRun, ...],
+    delete: Callable[[str], str] = lambda t: f"[-{t}-]",
+    insert: Callable[[str], str] = lambda t: f"{{+{t}+}}",
+    equal: Callable[[str], str] = lambda t: t,
+) -> str:
+    """A word diff as one line, long unchanged stretches shortened; the markers are the
+    caller's (git-style brackets by default, colours, Markdown)."""
+    marks = {"equal": equal, "delete": delete, "insert": insert}
+    return " ".join(marks[run.op](run.text) for run in trimmed(words))
+
+
+def change_text(change: Change, paint: Callable[[str, str], str] = lambda t, _: t) -> str:
+    """One change as a line of plain text: ``+ items: Cyber Security Law``."""
+    symbol = _SYMBOL[change.kind]
+    head = paint(symbol, {"+": "green", "-": "red", "~": "yellow"}[symbol])
+    if change.words:
+        words = prose(
+            change.words,
+            delete=lambda t: paint(f"[-{t}-]", "red"),
+            insert=lambda t: paint(f"{{+{t}+}}", "green"),
+        )
+        return f"{head} {field_label(change)}: {words}"
+    if change.field == "section":
+        return f"{head} {change.summary}"
+    return f"{head} {field_label(change)}: {plain(change)}"
+
+
+def heading(comparison: Comparison) -> str:
+    return (
+        f"{comparison.country} ({comparison.slug}): {comparison.old.ref} → {comparison.new.ref}"
+        f"  ({plural(len(comparison.changes), 'change')})"
+    )
+
+
+def to_text(comparison: Comparison, color: bool = False) -> str:
+    """Grouped by section; ``color`` adds ANSI colours."""
+
+    def paint(text: str, colour: str) -> str:
+        return style(text, colour) if color else text
+
+    lines = [heading(comparison)]
+    if not comparison.changes:
+        lines.append("no changes")
+    for title, changes in grouped(comparison.changes):
+        lines += ["", style(title, "cyan", bold=True) if color else title]
+        lines += [f"  {change_text(change, paint)}" for change in changes]
+    return "\n".join(lines) + "\n"
+
+
+def _figure(label: str, indicator: Indicator, percent: bool) -> str:
+    where = ", ".join(part for part in (indicator.source, indicator.as_of) if part)
+    return f"  {label:<16} {format_number(indicator.value, percent)}" + (
+        f"  ({where})" if where else ""
+    )
+
+
+def describe(profile: Profile, width: int = 100) -> str:
+    """Everything the monitor read from one profile, for a person to check."""
+    updated = profile.last_updated.isoformat() if profile.last_updated else "no 'Last updated' line"
+    codes = "/".join(c for c in (profile.iso2, profile.iso3) if c) or "no ISO code"
+    lines = [
+        f"{profile.official_name}  [{profile.slug}, {codes}]",
+        f"  Last updated     {updated}",
+        _figure("Population", profile.background.population, percent=False),
+        _figure("Internet users", profile.background.internet_users_pct, percent=True),
+        "",
+        "Indicators",
+    ]
+    for finding in profile.indicators.values():
+        lines.append(f"  {finding.label:<48} {yes_no(finding.value)}")
+    lines += ["", f"Sections ({len(profile.sections)})"]
+    for section in profile.sections.values():
+        lines.append(f"  {section.number:<6} {section.title}")
+        if section.text:
+            lines += textwrap.wrap(
+                section.text, width, initial_indent=" " * 9, subsequent_indent=" " * 9
+            )
+        for item in section.items:
+            lines += textwrap.wrap(
+                item, width, initial_indent=" " * 9 + "- ", subsequent_indent=" " * 11
+            )
+        for link in section.links:
+            lines.append(" " * 9 + f"<{link}>")
+    return "\n".join(lines) + "\n"
+
+
+def subject(digest: Digest) -> str:
+    changed, failed = len(digest.changed_countries), len(digest.failed_countries)
+    text = f"Cyberwellness changes {digest.period.label}: {plural(changed, 'country', 'countries')}"
+    return text + " changed" + (f", {failed} failed" if failed else "")
+
+
+def summary_lines(digest: Digest) -> list[str]:
+    out = [
+        f"{plural(len(digest.checked), 'country', 'countries')} checked, "
+        f"{len(digest.changed_countries)} changed, "
+        f"{len(digest.unchanged_countries)} unchanged, {len(digest.failed_countries)} failed"
+    ]
+    if digest.without_new_date:
+        names = ", ".join(sorted({e.country for e in digest.without_new_date}))
+        out.append(f"Changed without a new date: {names}")
+    if digest.first_seen:
+        out.append("Now monitored: " + ", ".join(sorted({e.country for e in digest.first_seen})))
+    return out
+
+
+def digest_text(digest: Digest) -> str:
+    """Plain text: the email's first part, and what a terminal shows."""
+    lines = [subject(digest), "=" * len(subject(digest)), ""]
+    lines += [*summary_lines(digest), ""]
+    for country, events in digest.by_country():
+        lines.append(country)
+        lines.append("-" * len(country))
+        for event in events:
+            comparison = event.comparison
+            assert comparison is not None
+            note = " (changed without a new date)" if event.without_new_date else ""
+            lines.append(f"{comparison.old.ref} → {comparison.new.ref}{note}")
+            for title, changes in grouped(comparison.changes):
+                lines.append(f"  {title}")
+                for change in changes:
+                    lines.append(f"    {change_text(change)}")
+        lines.append("")
+    if digest.failures:
+        lines.append("Failures")
+        lines.append("--------")
+        for failure in digest.failures:
+            lines.append(
+                f"{failure.country}: {failure.error} "
+                f"(failing since {failure.since}, {plural(failure.failures, 'run')} in a row)"
+            )
+    return "\n".join(lines).rstrip() + "\n"
