@@ -8,6 +8,7 @@ comes from the environment variable that ``email.password_env`` names.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -148,7 +149,7 @@ def _check(value: Any, expected: Any, where: str) -> Any:
         "Path": Path,
         "tuple[str, ...]": tuple,
     }
-    kind = kinds.get(expected if isinstance(expected, str) else getattr(expected, "__name__", ""))
+    kind: Any = kinds[expected if isinstance(expected, str) else expected.__name__]
     if kind is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: must be a list of strings, not {value!r}")
@@ -156,8 +157,12 @@ def _check(value: Any, expected: Any, where: str) -> Any:
     allowed = _TYPES[kind]
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, allowed):
         raise ConfigError(f"{where}: must be {kind.__name__ if kind is not Path else 'a path'}")
-    if kind in (int, float) and value < 0:
-        raise ConfigError(f"{where}: must not be negative")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if not math.isfinite(number):  # TOML has nan and inf
+            raise ConfigError(f"{where}: must be a finite number, not {value}")
+        if number < 0:
+            raise ConfigError(f"{where}: must not be negative")
     return kind(value)
 
 
@@ -175,7 +180,7 @@ def _sources(data: Any, where: str) -> tuple[SourceConfig, ...]:
         raise ConfigError(f"{where}.url_template: needed for sources.countries")
     if isinstance(template, str) and "{name}" not in template:
         raise ConfigError(f"{where}.url_template: must contain {{name}}")
-    out = [SourceConfig(c, template.format(name=c.replace(" ", "_"))) for c in countries]
+    out = [SourceConfig(c, str(template).format(name=c.replace(" ", "_"))) for c in countries]
     extra = data.get("extra", [])
     if not isinstance(extra, list):
         raise ConfigError(f"{where}.extra: must be a list of tables ([[sources.extra]])")

@@ -26,3 +26,20 @@ def corpus_params() -> list:
 
 def seed_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def _session_server():
+    """One threaded pytest-httpserver on 127.0.0.1 for the whole run (each start and stop
+    costs about half a second); ``server`` resets it between tests."""
+    from tests.servers import http_server
+
+    with http_server() as server:
+        yield server
+
+
+@pytest.fixture
+def server(_session_server):
+    _session_server.clear()
+    yield _session_server
+    _session_server.clear()

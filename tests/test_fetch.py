@@ -19,7 +19,7 @@ from monitor.pipeline.fetching import fetch_all
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED, seed_text
 from tests.helpers import IRAQ, edited
 from tests.pdfs import text_to_pdf
-from tests.servers import InFlight, http_server, resetting_server
+from tests.servers import InFlight, resetting_server
 
 TAJIK = seed_text(TAJIKISTAN_SEED)
 IRAQ_PDF = text_to_pdf(IRAQ)
@@ -27,12 +27,6 @@ IRAQ_PDF = text_to_pdf(IRAQ)
 
 def clock() -> datetime:
     return datetime.now(UTC)
-
-
-@pytest.fixture
-def server():
-    with http_server() as s:
-        yield s
 
 
 def make(tmp_path: Path, sources: dict[str, str], **fetch):

@@ -56,7 +56,7 @@ class Options:
         return Store(config.storage.snapshots, lock_timeout=config.fetch.lock_timeout)
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stderr(logging.StreamHandler):
     """Logs to whatever ``sys.stderr`` is now (click's test runner swaps it)."""
 
     def emit(self, record: logging.LogRecord) -> None:

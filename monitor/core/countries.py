@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # Names ITU prints that pycountry no longer knows (renamed countries, house spellings).
 _ALIASES = {
@@ -70,7 +71,7 @@ def slugify(name: str) -> str:
     return slug[:80] or "unknown"
 
 
-def _short_name(record: object) -> str:
+def _short_name(record: Any) -> str:
     code = getattr(record, "alpha_2", "")
     if code in _SHORT_NAMES:
         return _SHORT_NAMES[code]
@@ -78,7 +79,7 @@ def _short_name(record: object) -> str:
     return name.split(",")[0].strip()
 
 
-def _from_record(record: object) -> Country:
+def _from_record(record: Any) -> Country:
     name = _short_name(record)
     return Country(name, record.alpha_2, record.alpha_3, slugify(name))
 
@@ -98,11 +99,11 @@ def _candidates(printed: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _names() -> dict[str, object]:
+def _names() -> dict[str, Any]:
     """Every ISO name, official name and common name, lower-cased, to its record."""
     import pycountry
 
-    index: dict[str, object] = {}
+    index: dict[str, Any] = {}
     for record in pycountry.countries:
         for attribute in ("name", "official_name", "common_name"):
             value = getattr(record, attribute, None)
@@ -111,14 +112,14 @@ def _names() -> dict[str, object]:
     return index
 
 
-def _exact(candidate: str) -> object | None:
+def _exact(candidate: str) -> Any:
     import pycountry
 
     key = candidate.strip().lower()
     if key in _ALIASES:
         return pycountry.countries.get(alpha_2=_ALIASES[key])
     if len(key) in (2, 3) and key.isalpha():
-        code = pycountry.countries.get(**{f"alpha_{len(key)}": key.upper()})
+        code = pycountry.countries.get(**{f"alpha_{len(key)}": key.upper()})  # type: ignore[arg-type]
         if code:
             return code
     return _names().get(key)
@@ -193,7 +194,7 @@ def _cap_word(word: str) -> str:
             return part[:2].lower() + part[2:3].upper() + part[3:].lower()
         return part[:1].upper() + part[1:].lower()
 
-    lead = re.match(r"^\W*", word).group(0)
+    lead = re.match(r"^\W*", word).group(0)  # type: ignore[union-attr]  # always matches
     rest = word[len(lead) :]
     return lead + "-".join(cap(p) for p in rest.split("-"))
 

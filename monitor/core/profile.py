@@ -41,8 +41,8 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Background:
-    population: Indicator = field(default_factory=Indicator)
-    internet_users_pct: Indicator = field(default_factory=Indicator)
+    population: Indicator = field(default_factory=lambda: Indicator(None))
+    internet_users_pct: Indicator = field(default_factory=lambda: Indicator(None))
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,21 @@ connection errors, 429 (honouring Retry-After) and 5xx, never on other 4xx.
 from __future__ import annotations
 
 import email.utils
+import logging
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import stamina
+import stamina.instrumentation
 
 from monitor.errors import FetchError
+
+log = logging.getLogger("monitor.fetch")
+# Our own line per retry (country, URL, attempt, cause) replaces stamina's generic one.
+stamina.instrumentation.set_on_retry_hooks([])
 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is treated as a failure
@@ -46,10 +53,43 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _permanent(exc: BaseException) -> str | None:
+    """Why a retry cannot help (the name does not exist, the certificate is wrong)."""
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted ({cause.verify_message})"
+        if isinstance(cause, socket.gaierror) and cause.errno in (
+            socket.EAI_NONAME,
+            getattr(socket, "EAI_NODATA", socket.EAI_NONAME),
+        ):
+            return "host name not found"
+    return None
+
+
 def _should_retry(exc: Exception) -> bool | float:
     if isinstance(exc, _Retryable):
         return exc.retry_after if exc.retry_after is not None else True
+    if _permanent(exc):
+        return False
     return isinstance(exc, httpx.TimeoutException | httpx.TransportError)
+
+
+def _cause(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.TransportError):
+        return _transport_cause(exc)
+    return str(exc)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -78,8 +118,12 @@ async def download(
     last_modified: str | None = None,
     wait_initial: float = 0.5,
     wait_max: float = 30.0,
+    label: str = "",
 ) -> Download:
-    """GET one URL; raises ``FetchError`` with the cause (status, timeout, size, redirect)."""
+    """GET one URL; raises ``FetchError`` with the cause (status, timeout, size, redirect).
+
+    Each retry is logged as one line naming ``label`` (the country), the URL, the attempt
+    and the cause."""
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -97,16 +141,35 @@ async def download(
         ):
             with attempt:
                 attempts += 1
-                result = await _get_once(client, url, headers, max_bytes)
+                try:
+                    result = await _get_once(client, url, headers, max_bytes)
+                except Exception as exc:
+                    if attempts <= retries and _should_retry(exc) is not False:
+                        log.info(
+                            "%s: attempt %d of %d at %s failed (%s); retrying",
+                            label or url,
+                            attempts,
+                            retries + 1,
+                            url,
+                            _cause(exc),
+                        )
+                    raise
                 return Download(**{**result.__dict__, "attempts": attempts})
     except _Retryable as exc:
-        raise FetchError(f"{exc} (after {attempts} attempts)") from exc
+        raise FetchError(f"{exc} ({_attempts(attempts)})") from exc
     except httpx.TimeoutException as exc:
         kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "reading from"
-        raise FetchError(f"timed out {kind} {url} (after {attempts} attempts)") from exc
+        raise FetchError(f"timed out {kind} {url} ({_attempts(attempts)})") from exc
     except httpx.TransportError as exc:
-        raise FetchError(f"{_transport_cause(exc)} at {url} (after {attempts} attempts)") from exc
+        why = _permanent(exc)
+        if why:
+            raise FetchError(f"{why} at {url} (not retried)") from exc
+        raise FetchError(f"{_transport_cause(exc)} at {url} ({_attempts(attempts)})") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attempts(n: int) -> str:
+    return f"after {n} attempt{'s' if n != 1 else ''}"
 
 
 def _transport_cause(exc: httpx.TransportError) -> str:

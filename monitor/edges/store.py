@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from monitor.edges.state import CountryState, country_states
 from monitor.errors import SnapshotNotFound, StoreError
 
 SCHEMA = 1
+log = logging.getLogger("monitor")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.json$")
 _REF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")
@@ -70,12 +72,16 @@ class Store:
             self._lock = FileLock(str(self.root / ".lock"), timeout=self.lock_timeout)
         lock = self._lock
         try:
-            lock.acquire()
-        except Timeout as exc:
-            raise StoreError(
-                f"the store {self.root} is locked by another monitor process "
-                f"(waited {self.lock_timeout:g} s); try again when it has finished"
-            ) from exc
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.info("waiting for the store lock of %s (another monitor process)", self.root)
+            try:
+                lock.acquire()
+            except Timeout as exc:
+                raise StoreError(
+                    f"the store {self.root} is locked by another monitor process "
+                    f"(waited {self.lock_timeout:g} s); try again when it has finished"
+                ) from exc
         try:
             yield
         finally:

@@ -24,6 +24,7 @@ from monitor.core.countries import resolve
 from monitor.core.extract import extract, sniff
 from monitor.core.parse import parse
 from monitor.core.periods import Clock
+from monitor.core.profile import Profile
 from monitor.core.snapshot import Outcome
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.store import Store
@@ -89,7 +90,13 @@ def fetch_all(
         sys.setswitchinterval(interval)
 
 
-async def _fetch_all(config, store, sources, now, on_done) -> list[FetchResult]:
+async def _fetch_all(
+    config: Config,
+    store: Store,
+    sources: Sequence[SourceConfig],
+    now: Clock,
+    on_done: Callable[[FetchResult], None] | None,
+) -> list[FetchResult]:
     """``concurrency`` download workers, each with its own one-connection client (httpcore's
     shared pool scans every connection on every event, which costs more than the download
     at high concurrency); a worker hands each document to the processing thread and goes
@@ -102,14 +109,14 @@ async def _fetch_all(config, store, sources, now, on_done) -> list[FetchResult]:
     results: list[FetchResult | None] = [None] * len(sources)
     pending: list[asyncio.Future[None]] = []
 
-    async def finish(index: int, source: SourceConfig, slug: str, got: Download | None, error):
+    async def finish(
+        index: int, source: SourceConfig, slug: str, got: Download | None, error: Exception | None
+    ) -> None:
         try:
-            if got is not None:
-                result = await loop.run_in_executor(
-                    worker, _process, store, source, slug, got, now()
-                )
-            else:
+            if error is not None:
                 raise error
+            assert got is not None
+            result = await loop.run_in_executor(worker, _process, store, source, slug, got, now())
         except MonitorError as exc:
             result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=str(exc))
         except Exception as exc:  # one source's bug must not stop the others
@@ -150,6 +157,7 @@ async def _fetch_all(config, store, sources, now, on_done) -> list[FetchResult]:
                         wait_initial=config.fetch.backoff,
                         etag=etag,
                         last_modified=last_modified,
+                        label=source.country,
                     )
                 except Exception as exc:  # noqa: BLE001 - finish() records it for this source
                     error = exc
@@ -205,7 +213,16 @@ def _process(
         return _save_and_record(store, source, profile, kind, got, stamp, when)
 
 
-def _save_and_record(store, source, profile, kind, got, stamp, when) -> FetchResult:
+def _save_and_record(
+    store: Store,
+    source: SourceConfig,
+    profile: Profile,
+    kind: str,
+    got: Download,
+    stamp: str,
+    when: datetime,
+) -> FetchResult:
+    assert got.content is not None
     saved = store.save(
         profile,
         got.content,
