@@ -50,17 +50,10 @@ def write_atomic(
         raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def write_json(
-    path: Path,
-    data: Any,
-    *,
-    durable: bool = True,
-    error: type[MonitorError] = MonitorError,
-    mkdir: bool = False,
-) -> None:
-    """The on-disk JSON spelling: compact, sorted keys, UTF-8, one line."""
-    text = dumps(data, compact=True) + "\n"
-    write_atomic(path, text.encode(), durable=durable, error=error, mkdir=mkdir)
+def write_json(path: Path, data: Any, **options: Any) -> None:
+    """The on-disk JSON spelling (compact, sorted keys, UTF-8, one line), written as
+    ``write_atomic`` writes (same options)."""
+    write_atomic(path, (dumps(data, compact=True) + "\n").encode(), **options)
 
 
 def sync_dir(directory: Path) -> None:
