@@ -43,7 +43,7 @@ def make(tmp_path: Path, sources: dict[str, str], **fetch):
 
 
 def run(config, store):
-    results = fetch_all(config, store, config.sources, now=clock)
+    results = fetch_all(config, store, config.sources, clock=clock)
     return {r.country: r for r in results}
 
 

@@ -33,14 +33,14 @@ def fetch_with_progress(
     store: Store,
     countries: list[str],
     *,
-    now: Clock,
+    clock: Clock,
     quiet: bool = False,
 ) -> list[FetchResult]:
     """Fetch with a progress bar on a terminal; then a table (terminal) or one line per
     source (pipe or log): results on stdout, errors on stderr, only errors with ``quiet``."""
     sources = sources_named(config, countries)
     if not sys.stderr.isatty() or quiet:
-        results = fetch_all(config, store, sources, now=now)
+        results = fetch_all(config, store, sources, clock=clock)
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -56,7 +56,7 @@ def fetch_with_progress(
             def done(result: FetchResult) -> None:
                 progress.update(task, advance=1, description=result.country)
 
-            results = fetch_all(config, store, sources, now=now, on_done=done)
+            results = fetch_all(config, store, sources, clock=clock, on_done=done)
     if sys.stdout.isatty() and not quiet:
         _table(results)  # a person at a terminal: one table
         return results

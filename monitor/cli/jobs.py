@@ -26,7 +26,7 @@ def fetch_command(options: Options, countries: tuple[str, ...]) -> None:
 
     config = options.config()
     results = fetch_with_progress(
-        config, options.store(config), list(countries), now=now, quiet=options.quiet
+        config, options.store(config), list(countries), clock=now, quiet=options.quiet
     )
     if any(r.error for r in results):
         sys.exit(1)

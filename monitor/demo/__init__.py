@@ -64,7 +64,7 @@ def run_demo(directory: Path, clock: Clock, say: Callable[[str], None]) -> DemoR
             )
             page = as_html(sample(f"tajikistan-{tajikistan}.txt"), "Tajikistan")
             documents.set("/Tajikistan.html", page.encode(), "text/html; charset=utf-8")
-            results = fetch_all(config, store, config.sources, now=clock)
+            results = fetch_all(config, store, config.sources, clock=clock)
             rounds.append(results)
             outcomes = ", ".join(
                 f"{r.country} {r.outcome.label}{' ' + r.ref if r.ref else ''}" for r in results

@@ -44,7 +44,7 @@ def fetch_job(config: Config, store: Store, clock: Clock) -> list[FetchResult]:
     snapshots = config.storage.snapshots
     state.record_run(snapshots, "fetch", started=_stamp(clock), finished=None, outcome=None)
     tick = time.monotonic()
-    results = fetch_all(config, store, sources_named(config, []), now=clock)
+    results = fetch_all(config, store, sources_named(config, []), clock=clock)
     summary = outcome_counts(results)
     took = time.monotonic() - tick
     log.info("fetch: %s: %s (%.1f s)", plural(len(results), "source"), summary or "none", took)

@@ -74,7 +74,7 @@ def fetch_all(
     store: Store,
     sources: Sequence[SourceConfig],
     *,
-    now: Clock,
+    clock: Clock,
     on_done: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every source; results in the order of ``sources``."""
@@ -85,7 +85,7 @@ def fetch_all(
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)
     try:
-        return asyncio.run(_fetch_all(config, store, sources, now, on_done))
+        return asyncio.run(_fetch_all(config, store, sources, clock, on_done))
     finally:
         sys.setswitchinterval(interval)
 
@@ -94,7 +94,7 @@ async def _fetch_all(
     config: Config,
     store: Store,
     sources: Sequence[SourceConfig],
-    now: Clock,
+    clock: Clock,
     on_done: Callable[[FetchResult], None] | None,
 ) -> list[FetchResult]:
     """``concurrency`` download workers, each with its own one-connection client (httpcore's
@@ -116,7 +116,7 @@ async def _fetch_all(
             if error is not None:
                 raise error
             assert got is not None
-            result = await loop.run_in_executor(worker, _process, store, source, slug, got, now())
+            result = await loop.run_in_executor(worker, _process, store, source, slug, got, clock())
         except MonitorError as exc:
             result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=str(exc))
         except Exception as exc:  # one source's bug must not stop the others
@@ -124,7 +124,7 @@ async def _fetch_all(
             message = f"internal error: {type(exc).__name__}: {exc}"
             result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=message)
         if result.error:
-            await loop.run_in_executor(worker, _record_failure, store, result, now())
+            await loop.run_in_executor(worker, _record_failure, store, result, clock())
         results[index] = result
         if on_done:
             on_done(result)
