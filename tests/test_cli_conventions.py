@@ -146,7 +146,9 @@ def test_an_untrusted_certificate_is_not_retried(tmp_path, caplog):
         from monitor.edges.store import Store
 
         with caplog.at_level(logging.INFO, logger="monitor"):
-            (result,) = fetch_all(config, Store(config.storage.snapshots), config.sources, clock=_now)
+            (result,) = fetch_all(
+                config, Store(config.storage.snapshots), config.sources, clock=_now
+            )
     finally:
         https.clear()
         https.stop()
