@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,17 @@ class FetchConfig:
     max_bytes: int = 20_000_000
     user_agent: str = "cyberwellness-monitor/0.1 (+https://github.com/cyberwellness-monitor)"
     lock_timeout: float = 300.0  # how long a run waits for another process's store lock
+    deadline: float = 300.0  # seconds for one whole download, retries included
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """Work allowed on one document: a profile has 3 to 6 pages and ~20,000 characters."""
+
+    max_pages: int = 50
+    max_chars: int = 2_000_000
+    timeout: float = 60.0  # seconds to read one PDF
+    max_memory_mb: int = 1024  # the PDF reader's address space
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     sources: tuple[SourceConfig, ...] = ()
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
 
     def trigger(self, job: str) -> CronTrigger:
         """The APScheduler trigger of ``[schedule] <job>``; a bad expression is a
@@ -137,6 +149,14 @@ def _section(cls: type, data: Any, where: str, renames: dict[str, str] | None = 
             raise ConfigError(f"{where}.{key}: unknown key")
         expected = known[name].type
         values[name] = _check(value, expected, f"{where}.{key}")
+    required = [
+        f.name
+        for f in known.values()
+        if f.default is MISSING and f.default_factory is MISSING and f.name not in values
+    ]
+    if required:
+        key = {v: k for k, v in renames.items()}.get(required[0], required[0])
+        raise ConfigError(f"{where}.{key}: missing (it has no default)")
     return cls(**values)
 
 
@@ -180,7 +200,12 @@ def _sources(data: Any, where: str) -> tuple[SourceConfig, ...]:
         raise ConfigError(f"{where}.url_template: needed for sources.countries")
     if isinstance(template, str) and "{name}" not in template:
         raise ConfigError(f"{where}.url_template: must contain {{name}}")
-    out = [SourceConfig(c, str(template).format(name=c.replace(" ", "_"))) for c in countries]
+    try:
+        out = [SourceConfig(c, str(template).format(name=c.replace(" ", "_"))) for c in countries]
+    except (IndexError, KeyError, ValueError) as exc:
+        raise ConfigError(
+            f"{where}.url_template: only {{name}} may stand in braces ({type(exc).__name__}: {exc})"
+        ) from exc
     extra = data.get("extra", [])
     if not isinstance(extra, list):
         raise ConfigError(f"{where}.extra: must be a list of tables ([[sources.extra]])")
@@ -215,6 +240,8 @@ def load_config(explicit: Path | None = None) -> Config:
         return Config(path=None)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     except OSError as exc:
@@ -224,7 +251,7 @@ def load_config(explicit: Path | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     name = str(path) if path else "config"
-    unknown = set(data) - {"storage", "fetch", "schedule", "email", "sources"}
+    unknown = set(data) - {"storage", "fetch", "schedule", "email", "sources", "extract"}
     if unknown:
         raise ConfigError(f"{name}: [{sorted(unknown)[0]}]: unknown section")
     storage = _section(StorageConfig, data.get("storage", {}), f"{name}: storage")
@@ -241,6 +268,17 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     email = _section(EmailConfig, data.get("email", {}), f"{name}: email", {"from": "sender"})
     if email.when not in ("changes", "always"):
         raise ConfigError(f'{name}: email.when: must be "changes" or "always"')
+    for key, value in (("from", email.sender), *(("to", address) for address in email.to)):
+        if any(c in value for c in "\r\n") or "@" not in value:
+            raise ConfigError(f"{name}: email.{key}: {value!r} is not one e-mail address")
+    if not email.to:
+        raise ConfigError(f"{name}: email.to: needs at least one address")
+    extract = _section(ExtractConfig, data.get("extract", {}), f"{name}: extract")
+    if extract.max_pages < 1 or extract.max_chars < 1 or extract.max_memory_mb < 100:
+        raise ConfigError(
+            f"{name}: extract: max_pages and max_chars must be at least 1, "
+            "max_memory_mb at least 100"
+        )
     return Config(
         path=path,
         storage=storage,
@@ -248,4 +286,5 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         schedule=_section(ScheduleConfig, data.get("schedule", {}), f"{name}: schedule"),
         email=email,
         sources=_sources(data.get("sources", {}), f"{name}: sources"),
+        extract=extract,
     )

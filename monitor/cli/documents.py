@@ -14,7 +14,8 @@ from monitor.cli.main import Options, cli, format_option, now, pass_options
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @format_option
 @click.option("--country", help="Country to use instead of the name printed in the title.")
-def parse_command(file: Path, fmt: str, country: str | None) -> None:
+@pass_options
+def parse_command(options: Options, file: Path, fmt: str, country: str | None) -> None:
     """Parse one local document (PDF, HTML or text) and print what the monitor sees.
 
     Stores nothing.
@@ -25,7 +26,7 @@ def parse_command(file: Path, fmt: str, country: str | None) -> None:
     from monitor.render.json_forms import profile_json
     from monitor.render.text import describe
 
-    profile = parse_file(file, country=country)
+    profile = parse_file(file, country=country, config=options.config())
     click.echo(profile_json(profile) if fmt == "json" else describe(profile), nl=False)
 
 
@@ -44,7 +45,11 @@ def import_command(options: Options, files: tuple[Path, ...], country: str | Non
     from monitor.pipeline.documents import import_files
 
     failed = 0
-    for result in import_files(options.store(), list(files), now=now(), country=country):
+    config = options.config()
+    found = import_files(
+        options.store(config), list(files), now=now(), country=country, config=config
+    )
+    for result in found:
         if result.error:
             failed += 1
             click.echo(f"{result.path}: error: {result.error}", err=True)

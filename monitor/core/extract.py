@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Literal
 
 from monitor.errors import ExtractError
 
 Kind = Literal["pdf", "html", "text"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Work allowed on one untrusted document (a profile has 3 to 6 pages and about 20,000
+    characters); the keys name the config settings that raise them."""
+
+    max_pages: int = 50
+    max_chars: int = 2_000_000
+
+
+DEFAULT_LIMITS = Limits()
 
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
@@ -114,7 +127,12 @@ def _expects_pdf(content_type: str | None, filename: str | None) -> bool:
     return (filename or "").lower().endswith(".pdf")
 
 
-def extract(data: bytes, content_type: str | None = None, filename: str | None = None) -> str:
+def extract(
+    data: bytes,
+    content_type: str | None = None,
+    filename: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> str:
     """Return the normalised text of a document, or raise ``ExtractError`` saying why not."""
     if not data or not data.strip():
         raise ExtractError("empty document")
@@ -126,12 +144,13 @@ def extract(data: bytes, content_type: str | None = None, filename: str | None =
         title = _html_title(data) if kind == "html" else ""
         raise ExtractError(f"expected a PDF but got {what}{f' ({title})' if title else ''}")
     if kind == "pdf":
-        raw = pdf_text(data)
-    elif kind == "html":
-        raw = html_text(decode(data))
+        raw = pdf_text(data, limits)
     else:
         raw = decode(data)
-        if "\x00" in raw or _binary_share(raw) > 0.05:
+        _check_chars(len(raw), limits)
+        if kind == "html":
+            raw = html_text(raw)
+        elif "\x00" in raw or _binary_share(raw) > 0.05:
             raise ExtractError("binary data, not a text document")
     text = normalise(raw)
     if not text.strip():
@@ -160,8 +179,25 @@ def decode(data: bytes) -> str:
     return min(candidates, key=lambda text: len(_IMPLAUSIBLE.findall(text)))
 
 
+def _check_chars(count: int, limits: Limits) -> None:
+    if count > limits.max_chars:
+        raise ExtractError(
+            f"more than {limits.max_chars:,} characters of text, far more than a profile "
+            "holds (limit extract.max_chars)"
+        )
+
+
+# pdfium marks a hyphen that breaks a word at a line end as U+FFFE and drops the line break:
+# the word is joined, as the same document extracted any other way reads.
+_SOFT_BREAK = re.compile("\ufffe[ \t]*(?:\r?\n)?[ \t]*")
+# What XML 1.0 forbids (and no profile holds): other C0 controls, surrogates, U+FFFE/U+FFFF.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def normalise(text: str) -> str:
     """One spelling of typography and line ends, so extractions of one document agree."""
+    if "\ufffe" in text:
+        text = _SOFT_BREAK.sub("", text)
     text = _LINE_ENDS.sub("\n", text)
     text = text.replace("\t", " ").replace("\f", "\n").replace("\v", "\n")
     if not text.isascii():
@@ -169,7 +205,7 @@ def normalise(text: str) -> str:
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
             text = _SPECIAL.sub(_special, text)  # NFKC can produce new compatibility forms
-    return _CONTROL.sub("", text)
+    return XML_FORBIDDEN.sub("", _CONTROL.sub("", text))
 
 
 def _special(match: re.Match[str]) -> str:
@@ -181,8 +217,11 @@ def _binary_share(text: str) -> float:
     return len(_BINARY.findall(sample)) / max(len(sample), 1)
 
 
-def pdf_text(data: bytes) -> str:
-    """Text of every page through pdfium; pages separated by a form feed."""
+def pdf_text(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Text of every page through pdfium; pages separated by a form feed.
+
+    Counts pages before reading any, and characters as it reads; time and memory are
+    bounded by the caller (``edges/extraction.py`` runs this in a child process)."""
     if data.lstrip()[:5] != b"%PDF-":
         raise ExtractError("not a PDF (it does not start with %PDF-)")
     if b"%%EOF" not in data[-2048:]:
@@ -197,13 +236,21 @@ def pdf_text(data: bytes) -> str:
             raise ExtractError("encrypted PDF (needs a password)") from exc
         raise ExtractError(f"unreadable PDF: {cause}") from exc
     try:
-        pages = []
-        for index in range(len(document)):
+        count = len(document)
+        if count > limits.max_pages:
+            raise ExtractError(
+                f"PDF of {count:,} pages, more than the {limits.max_pages} a profile could "
+                "have (limit extract.max_pages)"
+            )
+        pages, chars = [], 0
+        for index in range(count):
             page = document[index]
             textpage = page.get_textpage()
             pages.append(textpage.get_text_range())
             textpage.close()
             page.close()
+            chars += len(pages[-1])
+            _check_chars(chars, limits)
     except pypdfium2.PdfiumError as exc:
         raise ExtractError(f"unreadable PDF: {exc}") from exc
     finally:

@@ -3,22 +3,39 @@ importing it)."""
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from monitor.config import Config, ExtractConfig
 from monitor.core.diff import Comparison, Side, compare
-from monitor.core.extract import extract, sniff
+from monitor.core.extract import Limits, sniff
 from monitor.core.parse import parse
 from monitor.core.profile import Profile
 from monitor.core.snapshot import Outcome
+from monitor.edges.extraction import Bounds, extract_document
 from monitor.edges.store import Store, find_country
 from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
 
 _CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
 
 MAX_LOCAL_BYTES = 50_000_000
+DEFAULT_BOUNDS = Bounds()
+log = logging.getLogger("monitor")
+
+
+def bounds_of(config: Config | None) -> Bounds:
+    """The work allowed on one document, from ``[extract]``."""
+    settings = config.extract if config else ExtractConfig()
+    return Bounds(
+        Limits(settings.max_pages, settings.max_chars),
+        settings.timeout,
+        settings.max_memory_mb,
+    )
 
 
 def document_to_profile(
@@ -27,31 +44,47 @@ def document_to_profile(
     content_type: str | None = None,
     filename: str | None = None,
     country: str | None = None,
+    bounds: Bounds = DEFAULT_BOUNDS,
 ) -> Profile:
-    """Bytes of a PDF, HTML page or text file → Profile (pure: extract, then parse)."""
-    return parse(extract(data, content_type=content_type, filename=filename), country=country)
+    """Bytes of a PDF, HTML page or text file → Profile: extract (bounded), then parse."""
+    text = extract_document(data, content_type, filename, bounds)
+    return parse(text, country=country)
 
 
-def read_local(path: Path) -> bytes:
-    """A local document's bytes, with errors a user can act on."""
+def read_local(path: Path, limit: int = MAX_LOCAL_BYTES) -> bytes:
+    """A local document's bytes, with errors a user can act on.
+
+    Only a regular file is read (a FIFO would block, /dev/zero never end), and the size
+    cap holds while reading, whatever the file claims to be."""
     try:
-        size = path.stat().st_size
-        if size > MAX_LOCAL_BYTES:
-            raise ExtractError(f"{path}: {size} bytes is more than the {MAX_LOCAL_BYTES} allowed")
-        return path.read_bytes()
-    except IsADirectoryError as exc:
-        raise MonitorError(f"{path}: is a directory, not a document") from exc
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError as exc:
         raise MonitorError(f"{path}: no such file") from exc
     except OSError as exc:
         raise MonitorError(f"{path}: cannot read ({exc.strerror})") from exc
+    with os.fdopen(handle, "rb") as file:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise MonitorError(f"{path}: is a directory, not a document")
+        if not stat.S_ISREG(mode):
+            raise MonitorError(f"{path}: not a regular file (a device, pipe or socket)")
+        os.set_blocking(handle, True)
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise MonitorError(f"{path}: cannot read ({exc.strerror})") from exc
+    if len(data) > limit:
+        raise ExtractError(f"{path}: more than the {limit:,} bytes allowed for a document")
+    return data
 
 
-def parse_file(path: Path, country: str | None = None) -> Profile:
+def parse_file(path: Path, country: str | None = None, config: Config | None = None) -> Profile:
     """Parse one local document; errors name the file."""
     data = read_local(path)
     try:
-        return document_to_profile(data, filename=path.name, country=country)
+        return document_to_profile(
+            data, filename=path.name, country=country, bounds=bounds_of(config)
+        )
     except MonitorError as exc:
         raise type(exc)(f"{path}: {exc}") from exc
 
@@ -66,14 +99,20 @@ class ImportResult:
 
 
 def import_files(
-    store: Store, paths: list[Path], *, now: datetime, country: str | None = None
+    store: Store,
+    paths: list[Path],
+    *,
+    now: datetime,
+    country: str | None = None,
+    config: Config | None = None,
 ) -> Iterator[ImportResult]:
     """Backfill history from local documents; one bad file never stops the rest."""
+    bounds = bounds_of(config)
     for path in paths:
         try:
             data = read_local(path)
             kind = sniff(data, filename=path.name)
-            profile = document_to_profile(data, filename=path.name, country=country)
+            profile = document_to_profile(data, filename=path.name, country=country, bounds=bounds)
             saved = store.save(
                 profile,
                 data,
@@ -90,6 +129,9 @@ def import_files(
         except MonitorError as exc:
             message = str(exc).removeprefix(f"{path}: ")
             yield ImportResult(path, Outcome.ERROR, error=message)
+        except Exception as exc:  # a bug met in one file must not stop the others
+            log.exception("%s: unexpected error", path)
+            yield ImportResult(path, Outcome.ERROR, error=f"internal error: {exc!r}")
 
 
 def _side(store: Store, slug: str | None, arg: str) -> tuple[Side, Profile]:

@@ -21,14 +21,15 @@ from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import resolve
-from monitor.core.extract import extract, sniff
-from monitor.core.parse import parse
+from monitor.core.extract import sniff
 from monitor.core.periods import Clock
 from monitor.core.profile import Profile
 from monitor.core.snapshot import Outcome
+from monitor.edges.extraction import Bounds
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.store import Store
 from monitor.errors import ConfigError, MonitorError
+from monitor.pipeline.documents import bounds_of, document_to_profile
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ async def _fetch_all(
     at high concurrency); a worker hands each document to the processing thread and goes
     straight on to its next download."""
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
+    bounds = bounds_of(config)
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[int, SourceConfig]] = asyncio.Queue()
     for index, source in enumerate(sources):
@@ -116,7 +118,9 @@ async def _fetch_all(
             if error is not None:
                 raise error
             assert got is not None
-            result = await loop.run_in_executor(worker, _process, store, source, slug, got, clock())
+            result = await loop.run_in_executor(
+                worker, _process, store, source, slug, got, clock(), bounds
+            )
         except MonitorError as exc:
             result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=str(exc))
         except Exception as exc:  # one source's bug must not stop the others
@@ -191,7 +195,7 @@ def _validators(store: Store, slug: str, url: str) -> tuple[str | None, str | No
 
 
 def _process(
-    store: Store, source: SourceConfig, slug: str, got: Download, when: datetime
+    store: Store, source: SourceConfig, slug: str, got: Download, when: datetime, bounds: Bounds
 ) -> FetchResult:
     """Extract, parse and store one download (worker thread); updates state.json."""
     stamp = when.isoformat(timespec="seconds")
@@ -204,9 +208,12 @@ def _process(
     filename = (
         PurePosixPath(urlsplit(got.url).path).name or PurePosixPath(urlsplit(source.url).path).name
     )
-    profile = parse(
-        extract(got.content, content_type=got.content_type, filename=filename),
+    profile = document_to_profile(
+        got.content,
+        content_type=got.content_type,
+        filename=filename,
         country=source.country,
+        bounds=bounds,
     )
     kind = sniff(got.content, got.content_type, filename)
     with store.lock():  # one acquisition for the snapshot and its state

@@ -1,0 +1,161 @@
+"""Extraction with its time and memory bounded: PDFs are read in a child process.
+
+pdfium works on untrusted bytes: a one-page PDF with two million text runs, a page tree of
+100,000 entries or a small compressed stream that inflates to gigabytes can each take
+minutes and many gigabytes inside the library, where no Python check can stop it. So PDFs
+go to a long-lived child process (one per monitor process, started on first use as a fresh
+interpreter, so no thread or lock of ours is copied into it) whose address space is capped
+with ``RLIMIT_AS``; the parent waits at most ``extract.timeout`` seconds for each answer and kills
+the child if it is late or dies. Text and HTML are extracted in this process: their cost is
+linear in their size, which the fetch and read caps already bound.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import select
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.core.extract import DEFAULT_LIMITS, Limits, extract, sniff
+from monitor.core.jsonform import dumps, loads
+from monitor.errors import ExtractError
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The limits of ``[extract]`` in config.toml."""
+
+    limits: Limits = DEFAULT_LIMITS
+    timeout: float = 60.0  # seconds per document
+    max_memory_mb: int = 1024  # the child's address space
+
+
+def extract_document(
+    data: bytes,
+    content_type: str | None = None,
+    filename: str | None = None,
+    bounds: Bounds | None = None,
+) -> str:
+    """Normalised text of a document, within ``bounds``; ``ExtractError`` naming the limit."""
+    bounds = bounds or Bounds()
+    if sniff(data, content_type, filename) != "pdf" or not data.lstrip().startswith(b"%PDF-"):
+        return extract(data, content_type, filename, bounds.limits)
+    return _WORKER.run(data, content_type, filename, bounds)
+
+
+def _serve() -> None:
+    """The child (``python -m monitor.edges.extraction MB``): extract each request read from
+    stdin, answer on stdout, until stdin closes."""
+    import resource
+
+    cap = int(sys.argv[1]) * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)  # never above what this process was given
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while header := source.readline():
+        request = loads(header)
+        data = source.read(request["size"])
+        limits = Limits(request["max_pages"], request["max_chars"])
+        try:
+            answer = ["ok", extract(data, request["content_type"], request["filename"], limits)]
+        except ExtractError as exc:
+            answer = ["error", str(exc)]
+        except MemoryError:
+            answer = ["memory", ""]
+        sink.write(dumps(answer, compact=True).encode() + b"\n")
+        sink.flush()
+
+
+class _Worker:
+    """One child at a time, shared by the threads of this process (one document at once)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.memory = 0
+
+    def _start(self, max_memory_mb: int) -> subprocess.Popen[bytes]:
+        alive = self.process is not None and self.process.poll() is None
+        if alive and self.memory == max_memory_mb:
+            assert self.process is not None
+            return self.process
+        self.stop()
+        package_root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monitor.edges.extraction", str(max_memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        self.memory = max_memory_mb
+        return self.process
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+    def run(
+        self, data: bytes, content_type: str | None, filename: str | None, bounds: Bounds
+    ) -> str:
+        with self.lock:
+            process = self._start(bounds.max_memory_mb)
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                request = {
+                    "size": len(data),
+                    "content_type": content_type,
+                    "filename": filename,
+                    "max_pages": bounds.limits.max_pages,
+                    "max_chars": bounds.limits.max_chars,
+                }
+                process.stdin.write(dumps(request, compact=True).encode() + b"\n" + data)
+                process.stdin.flush()
+                ready, _, _ = select.select([process.stdout], [], [], bounds.timeout)
+                if not ready:
+                    self.stop()
+                    raise ExtractError(
+                        f"PDF took longer than {bounds.timeout:g} s to read; stopped "
+                        "(limit extract.timeout)"
+                    )
+                # The answer is data, never code: JSON, not pickle, from the process that
+                # handled the hostile bytes.
+                status, text = loads(process.stdout.readline() or b"null")
+            except (OSError, TypeError, ValueError) as exc:  # the child died
+                self.stop()
+                raise ExtractError(_memory_message(bounds)) from exc
+            if status == "memory":
+                self.stop()
+                raise ExtractError(_memory_message(bounds))
+            if status == "error":
+                raise ExtractError(text)
+            return str(text)
+
+
+def _memory_message(bounds: Bounds) -> str:
+    return (
+        f"PDF needs more than {bounds.max_memory_mb} MB to read; stopped "
+        "(limit extract.max_memory_mb)"
+    )
+
+
+_WORKER = _Worker()
+atexit.register(_WORKER.stop)
+
+if __name__ == "__main__":
+    _serve()
