@@ -51,7 +51,7 @@ class Daemon:
         def run() -> None:
             try:
                 if name == "fetch":
-                    fetch_job(self.config, self.store, self.clock)
+                    fetch_job(self.config, self.store, self.clock, self.stop)
                 else:
                     report_job(self.config, self.store, self.clock)
             except MonitorError as exc:

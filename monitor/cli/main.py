@@ -71,10 +71,13 @@ class MonitorGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MonitorError as exc:
+        except (MonitorError, OSError) as exc:
             options = ctx.find_object(Options)
             if options is not None and options.verbose:
                 raise
+            if isinstance(exc, OSError):  # a disk or system fault no layer could foresee
+                where = f"{exc.filename}: " if exc.filename else ""
+                raise UserError(f"{where}{exc.strerror or exc}") from exc
             raise UserError(str(exc)) from exc
 
 

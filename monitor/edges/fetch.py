@@ -9,6 +9,7 @@ connection errors, 429 (honouring Retry-After) and 5xx, never on other 4xx.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import socket
@@ -119,11 +120,38 @@ async def download(
     wait_initial: float = 0.5,
     wait_max: float = 30.0,
     label: str = "",
+    deadline: float | None = None,
 ) -> Download:
     """GET one URL; raises ``FetchError`` with the cause (status, timeout, size, redirect).
 
     Each retry is logged as one line naming ``label`` (the country), the URL, the attempt
-    and the cause."""
+    and the cause. ``deadline`` bounds the whole download, retries included: ``timeout``
+    only bounds each wait for bytes, which a server sending one byte a second never hits."""
+    scope = asyncio.timeout(deadline)
+    try:
+        async with scope:
+            return await _download(
+                client, url, max_bytes, retries, etag, last_modified, wait_initial, wait_max, label
+            )
+    except TimeoutError as exc:
+        if not scope.expired():
+            raise
+        raise FetchError(
+            f"{url}: download took longer than {deadline:g} s; stopped (limit fetch.deadline)"
+        ) from exc
+
+
+async def _download(
+    client: httpx.AsyncClient,
+    url: str,
+    max_bytes: int,
+    retries: int,
+    etag: str | None,
+    last_modified: str | None,
+    wait_initial: float,
+    wait_max: float,
+    label: str,
+) -> Download:
     headers = {}
     if etag:
         headers["If-None-Match"] = etag

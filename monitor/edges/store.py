@@ -9,6 +9,7 @@ needed to list and resolve refs, so neither reads a snapshot file. Every write i
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -68,7 +69,7 @@ class Store:
         from filelock import FileLock, Timeout
 
         if self._lock is None:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self._make(self.root)
             self._lock = FileLock(str(self.root / ".lock"), timeout=self.lock_timeout)
         lock = self._lock
         try:
@@ -89,16 +90,37 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------
 
+    def _make(self, directory: Path) -> None:
+        """Create a folder of the store, refusing a link or a file in its place."""
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{self.root}: not a folder (storage.snapshots must name a folder)")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise StoreError(f"{directory}: a file is in the way of a store folder") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create {directory}: {exc.strerror or exc}") from exc
+
     def country_dir(self, slug: str) -> Path:
-        return self.root / check_slug(slug)
+        """A country's folder; a symbolic link there is refused, never followed."""
+        path = self.root / check_slug(slug)
+        if path.is_symlink():
+            raise StoreError(
+                f"{path}: a symbolic link inside the store; the store never follows links "
+                "(replace it with the real folder)"
+            )
+        return path
 
     def countries(self) -> list[str]:
-        if not self.root.is_dir():
+        """Country folders (links are not followed, so a planted one is never read)."""
+        if not self.root.exists():
             return []
+        if not self.root.is_dir():
+            raise StoreError(f"{self.root}: not a folder (storage.snapshots must name a folder)")
         return sorted(
             entry.name
             for entry in os.scandir(self.root)
-            if entry.is_dir() and _SLUG.match(entry.name)
+            if entry.is_dir(follow_symlinks=False) and _SLUG.match(entry.name)
         )
 
     def refs(self, slug: str) -> list[SnapshotRef]:
@@ -145,18 +167,29 @@ class Store:
     def load(self, ref: SnapshotRef) -> Snapshot:
         path = self.path(ref)
         try:
-            data = loads(path.read_bytes())
+            data = loads(_read_no_link(path))
         except FileNotFoundError as exc:
             raise SnapshotNotFound(f"{path}: no such snapshot") from exc
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise StoreError(
+                    f"{path}: a symbolic link inside the store; the store never follows links"
+                ) from exc
+            raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        except ValueError as exc:
             raise StoreError(f"{path}: corrupt snapshot ({exc})") from exc
         try:
             if data.get("schema") != SCHEMA:
                 raise StoreError(f"{path}: unknown snapshot schema {data.get('schema')!r}")
+            source = Source(**data["source"])
+            if datetime.fromisoformat(source.seen_at).tzinfo is None:
+                raise StoreError(
+                    f"{path}: corrupt snapshot (seen_at {source.seen_at!r} has no timezone)"
+                )
             return Snapshot(
                 ref=ref,
                 profile=from_dict(data["profile"]),
-                source=Source(**data["source"]),
+                source=source,
                 dated_by=data["dated_by"],
                 content_sha256=data["content_sha256"],
             )
@@ -230,7 +263,7 @@ class Store:
                 "content_sha256": digest,
             }
             directory = self.country_dir(slug)
-            directory.mkdir(parents=True, exist_ok=True)
+            self._make(directory)
             # Raw first: a snapshot JSON only ever appears once everything it names exists.
             write_atomic(directory / raw_name, raw, error=StoreError)
             write_json(self.path(ref), document, error=StoreError)
@@ -250,6 +283,13 @@ class Store:
         for slug in self.countries():
             removed += remove_temp_files(self.root / slug)
         return removed
+
+
+def _read_no_link(path: Path) -> bytes:
+    """A file's bytes, refusing (ELOOP) if the file itself is a symbolic link."""
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(handle, "rb") as file:
+        return file.read()
 
 
 def _list_refs(refs: list[SnapshotRef], limit: int = 12) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -39,12 +40,15 @@ def outcome_counts(results: list[FetchResult]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
 
 
-def fetch_job(config: Config, store: Store, clock: Clock) -> list[FetchResult]:
-    """Fetch every configured source; one log line with the outcome counts and duration."""
+def fetch_job(
+    config: Config, store: Store, clock: Clock, stop: threading.Event | None = None
+) -> list[FetchResult]:
+    """Fetch every configured source; one log line with the outcome counts and duration.
+    ``stop`` abandons the run (the daemon sets it on SIGTERM)."""
     snapshots = config.storage.snapshots
     state.record_run(snapshots, "fetch", started=_stamp(clock), finished=None, outcome=None)
     tick = time.monotonic()
-    results = fetch_all(config, store, sources_named(config, []), clock=clock)
+    results = fetch_all(config, store, sources_named(config, []), clock=clock, stop=stop)
     summary = outcome_counts(results)
     took = time.monotonic() - tick
     log.info("fetch: %s: %s (%.1f s)", plural(len(results), "source"), summary or "none", took)

@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
@@ -77,8 +79,10 @@ def fetch_all(
     *,
     clock: Clock,
     on_done: Callable[[FetchResult], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> list[FetchResult]:
-    """Fetch every source; results in the order of ``sources``."""
+    """Fetch every source; results in the order of ``sources``. Setting ``stop`` (the
+    daemon does, on SIGTERM) abandons the downloads under way: nothing partial is kept."""
     with store.lock():
         store.remove_stale_temp_files()
     # The event loop shares the GIL with the worker thread: switch often, so that answers
@@ -86,7 +90,7 @@ def fetch_all(
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)
     try:
-        return asyncio.run(_fetch_all(config, store, sources, clock, on_done))
+        return asyncio.run(_fetch_all(config, store, sources, clock, on_done, stop))
     finally:
         sys.setswitchinterval(interval)
 
@@ -97,6 +101,7 @@ async def _fetch_all(
     sources: Sequence[SourceConfig],
     clock: Clock,
     on_done: Callable[[FetchResult], None] | None,
+    stop: threading.Event | None,
 ) -> list[FetchResult]:
     """``concurrency`` download workers, each with its own one-connection client (httpcore's
     shared pool scans every connection on every event, which costs more than the download
@@ -162,6 +167,7 @@ async def _fetch_all(
                         etag=etag,
                         last_modified=last_modified,
                         label=source.country,
+                        deadline=config.fetch.deadline,
                     )
                 except Exception as exc:  # noqa: BLE001 - finish() records it for this source
                     error = exc
@@ -174,12 +180,30 @@ async def _fetch_all(
             lambda: [_validators(store, resolve(s.country).slug, s.url) for s in sources],
         )
         workers = min(config.fetch.concurrency, len(sources))
-        await asyncio.gather(*(download_worker() for _ in range(workers)))
+        downloads: asyncio.Future[Any] = asyncio.gather(
+            *(download_worker() for _ in range(workers))
+        )
+        watch: asyncio.Future[Any] | None = (
+            asyncio.ensure_future(_until(stop)) if stop is not None else None
+        )
+        if watch is not None:  # a stop request cancels the downloads under way
+            await asyncio.wait([downloads, watch], return_when=asyncio.FIRST_COMPLETED)
+            if watch.done():
+                downloads.cancel()
+                log.info("fetch: stopping; downloads under way are abandoned")
+            watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await downloads
         await asyncio.gather(*pending)
     finally:
         await loop.run_in_executor(worker, hold.close)
         worker.shutdown(wait=True)
     return [r for r in results if r is not None]
+
+
+async def _until(event: threading.Event) -> None:
+    while not event.is_set():
+        await asyncio.sleep(0.1)
 
 
 def _validators(store: Store, slug: str, url: str) -> tuple[str | None, str | None]:
