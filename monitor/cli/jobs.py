@@ -78,7 +78,7 @@ def report_command(
             else week_of(moment)
         )
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--week") from exc
+        raise click.BadParameter(str(exc), param_hint="--since" if since_day else "--week") from exc
     config = options.config()
     if email and not config.email.enabled:
         where = config.path or "config.toml (none found)"

@@ -110,11 +110,10 @@ def parse(text: str, country: str | None = None) -> Profile:
         raise ParseError("not a Cyberwellness Profile: no country name under the title")
     headings = _headings(lines, background_at + 1)
     numbers = [number for _, _, number, _ in headings]
-    last_updated = _last_updated(text)
+    if "1" not in numbers and "2" not in numbers:  # decided before anything is read
+        raise ParseError("not a Cyberwellness Profile: no part 1 CYBERSECURITY heading")
     if "2" not in numbers:
-        if "1" not in numbers:
-            raise ParseError("not a Cyberwellness Profile: no part 1 CYBERSECURITY heading")
-        if last_updated is None:
+        if _UPDATED_LINE.search(text) is None:
             raise ParseError(
                 "document cut short: no part 2 (CHILD ONLINE PROTECTION) "
                 "and no 'Last updated' footer"
@@ -122,6 +121,7 @@ def parse(text: str, country: str | None = None) -> Profile:
         raise ParseError("incomplete profile: no part 2 (CHILD ONLINE PROTECTION)")
     if "1" not in numbers:
         raise ParseError("incomplete profile: no part 1 (CYBERSECURITY)")
+    last_updated = _last_updated(text)
 
     first_heading = headings[0][0]
     background = _background(lines[background_at:first_heading])
@@ -317,9 +317,11 @@ def _background(lines: list[str]) -> Background:
         pop_source = rest.pop(0)
     if net_source is None and rest:
         net_source = rest.pop(0)
+    people, people_note = _population(population)
+    share, share_note = _percentage(internet)
     return Background(
-        Indicator(_population(population), *_split_source(pop_source)),
-        Indicator(_percentage(internet), *_split_source(net_source)),
+        Indicator(people, *_split_source(pop_source), note=people_note),
+        Indicator(share, *_split_source(net_source), note=share_note),
     )
 
 
@@ -358,25 +360,42 @@ def _split_source(source: str | None) -> tuple[str | None, str | None]:
     return head or None, as_of
 
 
-def _population(value: str | None) -> int | None:
-    if not value:
-        return None
-    lowered = value.lower()
-    scaled = re.match(r"^([\d.,]+)\s*(million|billion|m|bn)\b", lowered)
+MAX_POPULATION = 2_000_000_000  # more than any country has
+_NOT_STATED = re.compile(r"^(?:unknown|n/?a|not available|-+)\s*%?$", re.I)
+
+
+def _unreadable(value: str, why: str) -> tuple[None, str]:
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return None, f"printed as {shown!r}, {why}"
+
+
+def _population(value: str | None) -> tuple[int | None, str | None]:
+    """``33 703 000``, ``29.82 million`` → people; anything else is not stated, with a note."""
+    if not value or _NOT_STATED.match(value.strip()):
+        return None, None
+    text = value.strip()
+    scaled = re.match(r"^(\d{1,4}(?:[.,]\d{1,3})?)\s*(million|billion|m|bn)\b", text, re.I)
     if scaled:
-        number = float(scaled.group(1).replace(",", "."))
-        factor = 1_000_000_000 if scaled.group(2) in ("billion", "bn") else 1_000_000
-        return round(number * factor)
-    digits = re.match(r"^\d[\d\s,.']*\d$|^\d$", value.strip())
-    if digits:
-        return int(re.sub(r"\D", "", digits.group(0)))
-    return None
+        factor = 1_000_000_000 if scaled.group(2).lower() in ("billion", "bn") else 1_000_000
+        number = round(float(scaled.group(1).replace(",", ".")) * factor)
+    else:
+        digits = re.match(r"^\d[\d\s,.']{0,18}\d$|^\d$", text)  # "33 703 000", "90, 800"
+        if not digits:
+            return _unreadable(text, "not a number the monitor reads")
+        number = int(re.sub(r"\D", "", text))
+    if number > MAX_POPULATION:
+        return _unreadable(text, "more people than any country has")
+    return number, None
 
 
-def _percentage(value: str | None) -> float | None:
-    if not value:
-        return None
-    match = re.match(r"^(\d{1,3})(?:\s*[.,:]\s*(\d+))?\s*%?", value.strip())
+def _percentage(value: str | None) -> tuple[float | None, str | None]:
+    """``9.20%`` → 9.2; above 100 % or unreadable is not stated, with a note."""
+    if not value or _NOT_STATED.match(value.strip()):
+        return None, None
+    match = re.match(r"^(\d{1,3})(?:\s*[.,:]\s*(\d{1,6}))?\s*%?", value.strip())
     if not match:
-        return None
-    return float(f"{match.group(1)}.{match.group(2) or 0}")
+        return _unreadable(value.strip(), "not a percentage the monitor reads")
+    number = float(f"{match.group(1)}.{match.group(2) or 0}")
+    if number > 100:
+        return _unreadable(value.strip(), "more than 100 %")
+    return number, None

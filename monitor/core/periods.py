@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from monitor.core.diff import Comparison, Side, compare
 from monitor.core.snapshot import Snapshot
 
+FIRST_YEAR, LAST_YEAR = 1900, 9998  # weeks a report can be about (room for week arithmetic)
 Clock = Callable[[], datetime]
 """What a long-running job reads the time from; plain functions take ``now: datetime``."""
 
@@ -37,6 +38,8 @@ def iso_week(label: str) -> Period:
         monday = date.fromisocalendar(int(year), int(week), 1)
     except ValueError as exc:
         raise ValueError(f"{label!r} is not an ISO week like 2026-W47") from exc
+    if not FIRST_YEAR <= monday.year <= LAST_YEAR:
+        raise ValueError(f"{label!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
     start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
     return Period(f"{int(year)}-W{int(week):02d}", start, start + timedelta(days=7))
 
@@ -47,6 +50,8 @@ def week_of(moment: datetime) -> Period:
 
 
 def since(day: date, now: datetime) -> Period:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{day} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return Period(f"since-{day.isoformat()}", start, now)
 

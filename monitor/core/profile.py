@@ -37,6 +37,7 @@ class Indicator:
     value: int | float | None
     source: str | None = None
     as_of: str | None = None
+    note: str | None = None  # why a printed figure is "not stated": it did not read as one
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,10 @@ class Profile:
 
 
 def _indicator_dict(ind: Indicator) -> dict[str, Any]:
-    return {"value": ind.value, "source": ind.source, "as_of": ind.as_of}
+    out: dict[str, Any] = {"value": ind.value, "source": ind.source, "as_of": ind.as_of}
+    if ind.note:  # only when there is one: snapshots stored before notes keep their identity
+        out["note"] = ind.note
+    return out
 
 
 def to_dict(profile: Profile) -> dict[str, Any]:
@@ -117,7 +121,7 @@ def _indicator(data: Mapping[str, Any]) -> Indicator:
     value = data.get("value")
     if value is not None and not isinstance(value, int | float):
         raise ParseError(f"snapshot: background value {value!r} is not a number")
-    return Indicator(value, data.get("source"), data.get("as_of"))
+    return Indicator(value, data.get("source"), data.get("as_of"), data.get("note"))
 
 
 def from_dict(data: Mapping[str, Any]) -> Profile:

@@ -11,7 +11,7 @@ from pathlib import Path
 from monitor.config import Config
 from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
 from monitor.edges import state
-from monitor.edges.files import write_atomic
+from monitor.edges.files import remove_temp_files, write_atomic
 from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 from monitor.pipeline.history import all_histories, checked_in, failures
@@ -58,6 +58,8 @@ def write_reports(
 ) -> ReportResult:
     """The period's digest, every country page, the index and the feed, each atomically."""
     root = config.storage.reports
+    remove_temp_files(root)  # left by a run killed mid-write
+    remove_temp_files(root / "countries")
     digest, found = build_digest(store, period, now, histories)
     path = root / f"{period.label}.html"
     _write(path, digest_html(digest))

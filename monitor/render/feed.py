@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import escape
 
+from monitor.core.extract import XML_FORBIDDEN
 from monitor.core.periods import CountryHistory, week_of
 from monitor.render.text import plural
+
+
+def xml_escape(text: str) -> str:
+    """Escaped, and without the characters XML 1.0 forbids (a reader drops the whole feed)."""
+    return escape(XML_FORBIDDEN.sub("", text))
 
 
 def atom_feed(histories: Sequence[CountryHistory], base_url: str, generated_at: datetime) -> str:

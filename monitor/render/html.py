@@ -10,7 +10,8 @@ from typing import Any
 
 from monitor.core.diff import Comparison
 from monitor.core.periods import CountryHistory, Digest
-from monitor.render.text import field_label, grouped, plain, trimmed
+from monitor.core.extract import XML_FORBIDDEN
+from monitor.render.text import bounded, field_label, grouped, plain, trimmed
 
 
 def _plural_word(n: int, one: str, many: str) -> str:
@@ -28,11 +29,18 @@ def environment() -> Any:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_xml_safe,  # every value printed, before escaping
     )
     env.globals.update(
         grouped=grouped, trimmed=trimmed, field_label=field_label, plain=plain, plural=_plural_word
     )
+    env.filters["bounded"] = bounded
     return env
+
+
+def _xml_safe(value: Any) -> Any:
+    """Characters XML forbids never reach a page (a reader would drop the document)."""
+    return XML_FORBIDDEN.sub("", value) if isinstance(value, str) else value
 
 
 def _render(template: str, **context: Any) -> str:

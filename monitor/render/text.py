@@ -15,6 +15,15 @@ from monitor.core.periods import Digest
 from monitor.core.profile import Indicator, Profile
 
 CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
+MAX_SHOWN = 2_000  # characters of one value shown in a report: a bound on page size
+
+
+def bounded(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text``, or its start and a note of how much more the stored snapshot holds."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … ({len(text) - limit:,} more characters in the stored snapshot)"
+
 
 _ANSI = {"red": 31, "green": 32, "yellow": 33, "cyan": 36}
 
@@ -40,7 +49,7 @@ def trimmed(words: tuple[WordRun, ...], context: int = CONTEXT_WORDS) -> list[Wo
     out = []
     for index, run in enumerate(words):
         if run.op != "equal":
-            out.append(run)
+            out.append(WordRun(run.op, bounded(run.text)) if len(run.text) > MAX_SHOWN else run)
             continue
         parts = run.text.split()
         first, last = index == 0, index == len(words) - 1
@@ -66,8 +75,8 @@ def field_label(change: Change) -> str:
 
 def plain(change: Change) -> str:
     if change.field in ("items", "links"):
-        return str(change.new if change.kind == "added" else change.old)
-    return change.summary
+        return bounded(str(change.new if change.kind == "added" else change.old))
+    return bounded(change.summary)
 
 
 def prose(
