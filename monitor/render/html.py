@@ -9,8 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from monitor.core.diff import Comparison
-from monitor.core.periods import CountryHistory, Digest
 from monitor.core.extract import XML_FORBIDDEN
+from monitor.core.periods import CountryHistory, Digest
 from monitor.render.text import bounded, field_label, grouped, plain, trimmed
 
 
@@ -39,8 +39,14 @@ def environment() -> Any:
 
 
 def _xml_safe(value: Any) -> Any:
-    """Characters XML forbids never reach a page (a reader would drop the document)."""
-    return XML_FORBIDDEN.sub("", value) if isinstance(value, str) else value
+    """Characters XML forbids never reach a page (a reader would drop the document).
+    Markup (a macro's output) stays markup: it is escaped already."""
+    if not isinstance(value, str) or not XML_FORBIDDEN.search(value):
+        return value
+    from markupsafe import Markup
+
+    cleaned = XML_FORBIDDEN.sub("", value)
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 def _render(template: str, **context: Any) -> str:
