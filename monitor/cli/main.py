@@ -53,7 +53,9 @@ class Options:
         from monitor.edges.store import Store
 
         config = config or self.config()
-        return Store(config.storage.snapshots, lock_timeout=config.fetch.lock_timeout)
+        store = Store(config.storage.snapshots, lock_timeout=config.fetch.lock_timeout)
+        store.check()
+        return store
 
 
 class _Stderr(logging.StreamHandler):

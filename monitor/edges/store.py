@@ -90,10 +90,14 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------
 
-    def _make(self, directory: Path) -> None:
-        """Create a folder of the store, refusing a link or a file in its place."""
+    def check(self) -> None:
+        """Fail early, in one line, when the store's path names something else."""
         if self.root.exists() and not self.root.is_dir():
             raise StoreError(f"{self.root}: not a folder (storage.snapshots must name a folder)")
+
+    def _make(self, directory: Path) -> None:
+        """Create a folder of the store, refusing a link or a file in its place."""
+        self.check()
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except FileExistsError as exc:
@@ -115,8 +119,7 @@ class Store:
         """Country folders (links are not followed, so a planted one is never read)."""
         if not self.root.exists():
             return []
-        if not self.root.is_dir():
-            raise StoreError(f"{self.root}: not a folder (storage.snapshots must name a folder)")
+        self.check()
         return sorted(
             entry.name
             for entry in os.scandir(self.root)

@@ -108,6 +108,8 @@ def report_job(
         )
         if result.email_error:
             log.error("report: %s", result.email_error)
+    else:
+        log.info("report: %s (%.1f s)", outcome, time.monotonic() - tick)
     state.record_run(snapshots, "report", finished=_stamp(clock), outcome=outcome)
     return result
 

@@ -1,0 +1,261 @@
+"""Damaged bookkeeping, unexpected paths and bad settings, as an unlucky operator meets
+them: each repairs itself or is one line naming the file and the key, and nothing stored is
+lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor.edges.state import outbox
+from monitor.edges.store import Store
+from tests.conftest import IRAQ_SEED, ROOT
+from tests.helpers import IRAQ, T0, profile_from, run_cli, write_config
+from tests.smtp import smtp_server
+
+
+def source(url: str, country: str = "Iraq") -> str:
+    return f'[[sources.extra]]\ncountry = "{country}"\nurl = "{url}"\n'
+
+
+def iraq_served(server, tmp_path: Path, extra: str = "") -> Path:
+    server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+    return write_config(tmp_path, extra + source(server.url_for("/Iraq.txt")))
+
+
+@pytest.mark.parametrize("content", ["null", "[]", '{"last_check": "garbage"}', "{not json"])
+def test_a_damaged_state_file_is_set_aside_and_rebuilt(server, tmp_path, content):
+    iraq_served(server, tmp_path)
+    state = tmp_path / "snapshots" / "iraq" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(content)
+    first = run_cli("fetch", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0] == "Iraq: new iraq 2015-03-06"
+    assert "state.json was damaged" in first.stderr
+    aside = list(state.parent.glob("state.json.corrupt-*"))
+    assert len(aside) == 1
+    assert aside[0].read_text() == content  # kept for a person to look at
+    assert json.loads(state.read_text())["last_check"].startswith("20")
+    for command in (("status",), ("list",), ("report",), ("run",)):
+        assert run_cli(*command, cwd=tmp_path).returncode == 0, command
+
+
+def test_a_snapshot_seen_without_a_timezone_is_reported_as_damaged(tmp_path):
+    write_config(tmp_path)
+    store = Store(tmp_path / "snapshots")
+    saved = store.save(
+        profile_from(IRAQ), IRAQ.encode(), kind="text", content_type="text/plain", now=T0
+    )
+    path = store.path(saved.ref)
+    data = json.loads(path.read_text())
+    data["source"]["seen_at"] = "2026-11-16T06:00:00"
+    path.write_text(json.dumps(data))
+    listing = run_cli("list", "iraq", cwd=tmp_path)
+    assert "2015-03-06      error:" in listing.stdout
+    assert "has no timezone" in listing.stdout
+    assert run_cli("report", cwd=tmp_path).returncode == 0
+    again = run_cli("import", str(IRAQ_SEED), cwd=tmp_path)  # later content: a revision
+    assert again.stdout.endswith("revised iraq 2015-03-06.r2\n")
+
+
+@pytest.mark.parametrize("runs", ['{"fetch": "x"}', '{"fetch": {"started": "soon"}}', "null"])
+def test_a_damaged_run_log_never_stops_a_run(server, tmp_path, runs):
+    iraq_served(server, tmp_path)
+    (tmp_path / "snapshots").mkdir()
+    (tmp_path / "snapshots" / ".runs.json").write_text(runs)
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "Iraq: new iraq 2015-03-06"
+    assert ".runs.json was damaged" in result.stderr
+    assert "fetch   last run 20" in run_cli("status", cwd=tmp_path).stdout
+
+
+def test_the_daemon_starts_on_a_damaged_run_log(server, tmp_path):
+    iraq_served(server, tmp_path, '[schedule]\nfetch = "0 6 * * *"\nreport = "0 7 * * mon"\n')
+    (tmp_path / "snapshots").mkdir()
+    (tmp_path / "snapshots" / ".runs.json").write_text('{"fetch": {"started": "soon"}}')
+    log = tmp_path / "daemon.log"
+    with open(log, "w") as err:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "daemon"],
+            cwd=tmp_path,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    try:
+        assert poll(lambda: "daemon: report next at" in log.read_text()), log.read_text()
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+    assert daemon.returncode == 0, log.read_text()
+    assert ".runs.json was damaged" in log.read_text()
+
+
+def test_a_bad_outbox_entry_never_holds_back_the_mail(tmp_path):
+    with smtp_server() as (box, port):
+        write_config(
+            tmp_path,
+            f'[email]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\nwhen = "always"\n',
+        )
+        (tmp_path / "reports").mkdir()
+        (tmp_path / "reports" / ".outbox.json").write_text('{"pending": ["2026-W99"]}')
+        result = run_cli("report", "--week", "2026-W47", "--email", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(box.messages) == 1
+    assert "not a week: '2026-W99'" in result.stderr
+    assert outbox(tmp_path / "reports").read() == ()
+
+
+def test_fetch_and_report_in_the_same_slot_on_a_fresh_store(server, tmp_path):
+    iraq_served(server, tmp_path, '[schedule]\nfetch = "*/2 * * * * *"\nreport = "*/2 * * * * *"\n')
+    log = tmp_path / "daemon.log"
+    with open(log, "w") as err:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "daemon"],
+            cwd=tmp_path,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    try:
+        assert poll(lambda: log.read_text().count("INFO fetch: 1 source: ") >= 3), log.read_text()
+        assert poll(lambda: log.read_text().count("INFO report: ") >= 3), log.read_text()
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+    text = log.read_text()
+    assert daemon.returncode == 0, text
+    assert " ERROR " not in text
+    assert " WARNING " not in text
+    assert "Traceback" not in text
+    fetched = [line for line in text.splitlines() if "INFO fetch: 1 source: " in line]
+    assert fetched[0].split("INFO ")[1].startswith("fetch: 1 source: 1 new")
+    assert all("error" not in line for line in fetched)
+
+
+def poll(condition, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_links_in_the_store_are_refused_never_followed(tmp_path):
+    write_config(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("keep me")
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    (snapshots / "france").symlink_to(elsewhere)
+    (snapshots / ".x.tmp").symlink_to(elsewhere / "precious.txt")
+    france = tmp_path / "France.txt"
+    france.write_text(re.sub("iraq", "France", IRAQ, flags=re.I))
+    result = run_cli("import", str(france), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{france}: error: snapshots/france: a symbolic link inside the store; "
+        "the store never follows links (replace it with the real folder)\n"
+    )
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["precious.txt"]
+    Store(snapshots).remove_stale_temp_files()
+    assert (elsewhere / "precious.txt").read_text() == "keep me"
+    assert run_cli("import", str(IRAQ_SEED), cwd=tmp_path).returncode == 0
+    tajik = snapshots / "tajikistan"
+    tajik.mkdir()
+    (tajik / "2015-03-06.json").symlink_to(snapshots / "iraq" / "2015-03-06.json")
+    shown = run_cli("show", "tajikistan", cwd=tmp_path)
+    assert shown.returncode == 1
+    assert shown.stderr == (
+        "error: snapshots/tajikistan/2015-03-06.json: a symbolic link inside the store; "
+        "the store never follows links\n"
+    )
+
+
+def test_the_store_path_is_a_file(tmp_path):
+    write_config(tmp_path)
+    (tmp_path / "snapshots").write_text("not a folder")
+    for command in (("list",), ("report",), ("import", str(IRAQ_SEED))):
+        result = run_cli(*command, cwd=tmp_path)
+        assert result.returncode == 1, command
+        assert "snapshots: not a folder (storage.snapshots must name a folder)" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "reports").exists()  # no empty report pretending all is well
+
+
+def test_a_store_that_cannot_be_written(tmp_path):
+    write_config(tmp_path).write_text('[storage]\nsnapshots = "/sys/cyberwellness"\n')
+    result = run_cli("import", str(IRAQ_SEED), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{IRAQ_SEED}: error: cannot create /sys/cyberwellness: Operation not permitted\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[sources.extra]]\ncountry = 'Iraq'\n", "sources.extra[0].url: missing"),
+        (
+            "[sources]\nurl_template = 'https://x.org/{0}/{name}.pdf'\ncountries = ['Iraq']\n",
+            "sources.url_template: only {name} may stand in braces",
+        ),
+        ("[fetch]\ntimeout = nan\n", "fetch.timeout: must be a finite number, not nan"),
+        ("[fetch]\nlock_timeout = inf\n", "fetch.lock_timeout: must be a finite number, not inf"),
+        ("[email]\ntimeout = nan\n", "email.timeout: must be a finite number, not nan"),
+        (
+            '[email]\nfrom = "a@example.org\\r\\nBcc: b@example.org"\n',
+            "email.from: 'a@example.org\\r\\nBcc: b@example.org' is not one e-mail address",
+        ),
+        ("[email]\nto = []\n", "email.to: needs at least one address"),
+    ],
+)
+def test_bad_settings_are_one_line_naming_the_file_and_key(tmp_path, text, message):
+    write_config(tmp_path).write_text(text)
+    result = run_cli("list", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: config.toml: ")
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_config_file_that_is_not_utf8(tmp_path):
+    (tmp_path / "config.toml").write_bytes('[fetch]\nuser_agent = "caf\xe9"\n'.encode("cp1252"))
+    result = run_cli("list", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "error: config.toml: not UTF-8 text (byte 25); save it as UTF-8\n"
+
+
+@pytest.mark.parametrize("week", ["9999-W52", "0001-W01"])
+def test_weeks_out_of_range(tmp_path, week):
+    write_config(tmp_path)
+    result = run_cli("report", "--week", week, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"'{week}' is outside the years 1900 to 9998" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_leftover_temp_files_are_tidied_by_the_next_run(server, tmp_path):
+    iraq_served(server, tmp_path)
+    reports, country = tmp_path / "reports", tmp_path / "snapshots" / "iraq"
+    (reports / "countries").mkdir(parents=True)
+    country.mkdir(parents=True)
+    leftovers = [
+        reports / ".2026-W47.html.x1.tmp",
+        reports / "countries" / ".iraq.html.x2.tmp",
+        country / ".state.json.x3.tmp",
+    ]
+    for path in leftovers:
+        path.write_text("half")
+    assert run_cli("run", cwd=tmp_path).returncode == 0
+    assert [p for p in leftovers if p.exists()] == []
