@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from monitor.core.profile import INDICATORS, Finding, Section
+from monitor.core.profile import INDICATORS, Finding, Profile, Section
 
 _CYBER = r"cyber|information security|security of information|ict security|network security"
 _BODY = (
@@ -247,3 +247,9 @@ def derive(sections: Mapping[str, Section]) -> dict[str, Finding]:
         section = sections.get(rule.section)
         out[rule.key] = _decide(rule, section) if section else Finding(rule.label, None, None)
     return out
+
+
+def rederive(profile: Profile) -> Profile:
+    """The profile judged by today's rules: stored snapshots are re-derived when read, so an
+    old and a new snapshot of one text never differ only because the rules changed."""
+    return replace(profile, indicators=derive(profile.sections))
