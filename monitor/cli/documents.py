@@ -13,8 +13,11 @@ from monitor.cli.main import Options, cli, format_option, now, pass_options
 @cli.command("parse")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @format_option
-@click.option("--country", help="Country to use instead of the name printed in the title.")
-def parse_command(file: Path, fmt: str, country: str | None) -> None:
+@click.option("--country", help="Country of the document; must agree with its printed title.")
+@click.option(
+    "--force-country", is_flag=True, help="Use --country even where the printed title disagrees."
+)
+def parse_command(file: Path, fmt: str, country: str | None, force_country: bool) -> None:
     """Parse one local document (PDF, HTML or text) and print what the monitor sees.
 
     Stores nothing.
@@ -25,15 +28,20 @@ def parse_command(file: Path, fmt: str, country: str | None) -> None:
     from monitor.render.json_forms import profile_json
     from monitor.render.text import describe
 
-    profile = parse_file(file, country=country)
+    profile = parse_file(file, country=country, force_country=force_country)
     click.echo(profile_json(profile) if fmt == "json" else describe(profile), nl=False)
 
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--country", help="Country of every FILE, instead of the name printed in it.")
+@click.option("--country", help="Country of every FILE; must agree with their printed titles.")
+@click.option(
+    "--force-country", is_flag=True, help="Use --country even where a printed title disagrees."
+)
 @pass_options
-def import_command(options: Options, files: tuple[Path, ...], country: str | None) -> None:
+def import_command(
+    options: Options, files: tuple[Path, ...], country: str | None, force_country: bool
+) -> None:
     """Add local documents (PDF, text or HTML) to the history (backfill).
 
     Prints one line per file: new, revised or unchanged on stdout, errors on stderr.
@@ -44,7 +52,10 @@ def import_command(options: Options, files: tuple[Path, ...], country: str | Non
     from monitor.pipeline.documents import import_files
 
     failed = 0
-    for result in import_files(options.store(), list(files), now=now(), country=country):
+    results = import_files(
+        options.store(), list(files), now=now(), country=country, force_country=force_country
+    )
+    for result in results:
         if result.error:
             failed += 1
             click.echo(f"{result.path}: error: {result.error}", err=True)

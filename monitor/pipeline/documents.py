@@ -27,9 +27,11 @@ def document_to_profile(
     content_type: str | None = None,
     filename: str | None = None,
     country: str | None = None,
+    force_country: bool = False,
 ) -> Profile:
     """Bytes of a PDF, HTML page or text file → Profile (pure: extract, then parse)."""
-    return parse(extract(data, content_type=content_type, filename=filename), country=country)
+    text = extract(data, content_type=content_type, filename=filename)
+    return parse(text, country=country, force_country=force_country)
 
 
 def read_local(path: Path) -> bytes:
@@ -47,11 +49,13 @@ def read_local(path: Path) -> bytes:
         raise MonitorError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
-def parse_file(path: Path, country: str | None = None) -> Profile:
+def parse_file(path: Path, country: str | None = None, force_country: bool = False) -> Profile:
     """Parse one local document; errors name the file."""
     data = read_local(path)
     try:
-        return document_to_profile(data, filename=path.name, country=country)
+        return document_to_profile(
+            data, filename=path.name, country=country, force_country=force_country
+        )
     except MonitorError as exc:
         raise type(exc)(f"{path}: {exc}") from exc
 
@@ -66,14 +70,21 @@ class ImportResult:
 
 
 def import_files(
-    store: Store, paths: list[Path], *, now: datetime, country: str | None = None
+    store: Store,
+    paths: list[Path],
+    *,
+    now: datetime,
+    country: str | None = None,
+    force_country: bool = False,
 ) -> Iterator[ImportResult]:
     """Backfill history from local documents; one bad file never stops the rest."""
     for path in paths:
         try:
             data = read_local(path)
             kind = sniff(data, filename=path.name)
-            profile = document_to_profile(data, filename=path.name, country=country)
+            profile = document_to_profile(
+                data, filename=path.name, country=country, force_country=force_country
+            )
             saved = store.save(
                 profile,
                 data,
