@@ -135,7 +135,8 @@ def diff_command(
 
     OLD and NEW are refs (YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous, first, latest~N)
     or paths of local documents, to compare a file before importing it. NEW defaults to
-    latest.
+    latest. Both are COUNTRY's; name another country's side as COUNTRY:REF to compare two
+    countries.
 
     Example: monitor diff iraq 2015-03-06 latest
     """
