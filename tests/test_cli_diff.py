@@ -121,7 +121,9 @@ def test_two_countries_only_when_asked_for(store):
     tajikistan = ROOT / "tests" / "fixtures" / "tajikistan-2015-03-09.txt"
     silent = run_cli("diff", "iraq", "latest", str(tajikistan), cwd=store)
     assert silent.returncode == 1
-    assert silent.stderr.startswith(f"error: {tajikistan} is the profile of Tajikistan, not of iraq")
+    assert silent.stderr.startswith(
+        f"error: {tajikistan} is the profile of Tajikistan, not of iraq"
+    )
     assert "tajikistan:" in silent.stderr
     assert run_cli("import", str(tajikistan), cwd=store).returncode == 0
     across = run_cli("diff", "iraq", "latest", "tajikistan:latest", cwd=store)

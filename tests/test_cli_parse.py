@@ -83,7 +83,6 @@ def test_missing_file_and_usage_errors():
     assert "Missing argument 'FILE'" in usage.stderr
 
 
-
 @requires_corpus
 def test_the_printed_title_wins_over_a_contradicting_country():
     kenya = str(CORPUS / "Kenya.txt")

@@ -120,4 +120,7 @@ def test_two_congos_are_two_sources(tmp_path):
             'countries = ["Congo", "Congo(DRC)"]\n',
         )
     )
-    assert [s.url for s in config.sources] == ["https://x.org/Congo.pdf", "https://x.org/Congo(DRC).pdf"]
+    assert [s.url for s in config.sources] == [
+        "https://x.org/Congo.pdf",
+        "https://x.org/Congo(DRC).pdf",
+    ]

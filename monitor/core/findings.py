@@ -124,9 +124,7 @@ _PLANNED = re.compile(  # case-sensitive: "the National Plan to Combat Cybercrim
     r"|\bpreparing\b|\bwould\b|\bshould\b|\bin progress\b|\bunder (?:formation|construction)"
     r"|\bsteps? (?:for|towards?|to)\b|\bembarking\b"
 )
-_NEGATION = re.compile(
-    r"\b(?:no|not|none|nor|never|lacks?|absence)\b|n't\b|\bthere is no\b", re.I
-)
+_NEGATION = re.compile(r"\b(?:no|not|none|nor|never|lacks?|absence)\b|n't\b|\bthere is no\b", re.I)
 # Not negations or modality, and removed before looking: "Resolution No. 614/2013",
 # e-mail addresses and web addresses ("norcert@cert.no"), "not only", and a draft that a
 # law in force has replaced ("adopted in 2017, which replaced the draft policy of 2014").
@@ -224,9 +222,9 @@ def _decide(rule: Rule, section: Section) -> Finding:
     if best is None:
         return Finding(rule.label, None, None)
     found = best[1]
-    if found.value is False and found.status is None:
+    if found.value is False and found.status is None and found.evidence in said:
         # "does not have one. However it is working on one": no, and the status says why
-        later = [modality(s)[1] for s in said[said.index(found.evidence) + 1 :]]
+        later = [modality(s)[1] for s in said[said.index(str(found.evidence)) + 1 :]]
         status = next((word for word in later if word), None)
         if status:
             return Finding(rule.label, False, found.evidence, status)
