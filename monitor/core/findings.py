@@ -17,7 +17,14 @@ How a section is read, sentence by sentence (a list item counts as a sentence):
    CIRT that exists wins over a plan for sectoral ones), then a specific plan / draft /
    negation, then a general "exists" (only where the rule allows it: a child helpline
    run by an NGO is a reporting mechanism, a national ICT policy is not a cybersecurity
-   strategy), then a general negation.
+   strategy), then a general negation. Two exceptions, both about one thing named twice:
+   "However CERT.bh is under formation" takes back "has a national CERT (CERT.bh)", and
+   "This Plan is based on…" never makes a draft plan exist.
+4. A "no" takes its status from a later sentence when its own has none ("does not have
+   one. However it is drafting one": no, draft).
+
+List items decide where the section is a list of instruments (laws in force: yes;
+only bills or repealed laws: no). Measured against the labels: ``tests/test_indicators.py``.
 """
 
 from __future__ import annotations
@@ -121,7 +128,7 @@ _PLANNED = re.compile(  # case-sensitive: "the National Plan to Combat Cybercrim
     r"|established|created|built)|\bworking on\b|\baims? (?:at|to) (?:establish|creat|develop"
     r"|set)|\b(?:for|towards?) the (?:establishment|creation|setting up|development) of"
     r"|\byet to\b|\bnot yet\b|\b(?:readiness|needs|feasibility) (?:assessment|study)"
-    r"|\bpreparing\b|\bwould\b|\bshould\b|\bin progress\b|\bunder (?:formation|construction)"
+    r"|\bpreparing\b|\bin progress\b|\bunder (?:formation|construction)"
     r"|\bsteps? (?:for|towards?|to)\b|\bembarking\b"
 )
 _NEGATION = re.compile(r"\b(?:no|not|none|nor|never|lacks?|absence)\b|n't\b|\bthere is no\b", re.I)
@@ -142,10 +149,10 @@ _NAMES = re.compile(r"\b[A-Za-z]*[A-Z]{2,}[\w.-]*[A-Za-z]")  # CERT.bh, MNCIRT, 
 _NO_INSTRUMENT = re.compile(r"^\W*(?:none|n/?a|nil)\W*$", re.I)
 _INLINE_LIST = re.compile(r"following instruments?\s*:\s*(.+)$", re.I)
 
-# A sentence ends at . ! ? before a capital, but not after "St." "No." "Art." or an initial.
+# A sentence ends at . ! ? before a capital, but not after "e.g." "St." "No." or an initial.
 _SENTENCE = re.compile(
-    r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)(?<!\bSt\.)(?<!\bNo\.)(?<!\bNr\.)(?<!\bArt\.)(?<!\bDr\.)(?<!\bMr\.)"
-    r"(?<!\bCo\.)(?<!\bvs\.)(?<!\b[A-Z]\.)\s+(?=[A-Z(])"
+    r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)(?<!\bSt\.)(?<!\bNo\.)(?<!\bNr\.)(?<!\bArt\.)"
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bCo\.)(?<!\bvs\.)(?<!\b[A-Z]\.)\s+(?=[A-Z(])"
 )
 
 
