@@ -214,7 +214,33 @@ def _sources(data: Any, where: str) -> tuple[SourceConfig, ...]:
     for source in out:
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}: {source.country}: url must be http(s), not {source.url}")
+    names = [f"countries[{i}]" for i in range(len(countries))]
+    names += [f"extra[{i}]" for i in range(len(extra))]
+    _one_source_per_country(out, names, where)
     return tuple(out)
+
+
+def _one_source_per_country(sources: list[SourceConfig], names: list[str], where: str) -> None:
+    """Every source names a real country, and no two name the same one: two sources of one
+    country would share one history, each fetch adding a bogus revision."""
+    import pycountry
+
+    from monitor.core.countries import resolve, suggest
+
+    seen: dict[str, str] = {}
+    for source, name in zip(sources, names, strict=True):
+        country = resolve(source.country)
+        entry = f"{where}.{name} {source.country!r}"
+        if country.iso2 is None:
+            close = suggest(source.country, [c.name for c in pycountry.countries])
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ConfigError(f"{entry}: no such country in ISO 3166{hint}")
+        if country.iso2 in seen:
+            raise ConfigError(
+                f"{seen[country.iso2]} and {entry} are both {country.name} ({country.iso2}); "
+                "keep one source per country"
+            )
+        seen[country.iso2] = entry
 
 
 def find_config(explicit: Path | None) -> Path | None:

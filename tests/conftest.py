@@ -43,3 +43,15 @@ def server(_session_server):
     _session_server.clear()
     yield _session_server
     _session_server.clear()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Indicator agreement per indicator, tuning set and hold-out (tests/test_indicators.py)."""
+    import sys
+
+    module = sys.modules.get("tests.test_indicators")
+    lines = getattr(module, "REPORT", None)
+    if lines:
+        terminalreporter.section("indicator agreement with the labelled corpus")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -115,3 +115,26 @@ def test_errors(store):
     assert bad_ref.stderr == (
         "error: iraq: no snapshot '2014-01-01'; stored: 2015-03-06, 2016-01-10\n"
     )
+
+
+def test_two_countries_only_when_asked_for(store):
+    tajikistan = ROOT / "tests" / "fixtures" / "tajikistan-2015-03-09.txt"
+    silent = run_cli("diff", "iraq", "latest", str(tajikistan), cwd=store)
+    assert silent.returncode == 1
+    assert silent.stderr.startswith(
+        f"error: {tajikistan} is the profile of Tajikistan, not of iraq"
+    )
+    assert "tajikistan:" in silent.stderr
+    assert run_cli("import", str(tajikistan), cwd=store).returncode == 0
+    across = run_cli("diff", "iraq", "latest", "tajikistan:latest", cwd=store)
+    assert across.returncode == 0, across.stderr
+    assert across.stdout.splitlines()[0].startswith(
+        "Iraq → Tajikistan (two countries) (iraq): iraq:2016-01-10 → tajikistan:2015-03-09"
+    )
+    as_file = run_cli("diff", "iraq", "latest", f"tajikistan:{tajikistan}", cwd=store)
+    assert as_file.returncode == 0, as_file.stderr
+    assert "(two countries)" in as_file.stdout.splitlines()[0]
+    # the prefix must be the file's own country
+    wrong = run_cli("diff", "iraq", "latest", f"kenya:{tajikistan}", cwd=store)
+    assert wrong.returncode == 1
+    assert "the document is the profile of Tajikistan" in wrong.stderr

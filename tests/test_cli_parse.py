@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import IRAQ_SEED
+from tests.conftest import CORPUS, IRAQ_SEED, requires_corpus
 from tests.helpers import run_cli
 from tests.pdfs import text_to_pdf
 
@@ -81,3 +81,17 @@ def test_missing_file_and_usage_errors():
     usage = run("parse")
     assert usage.returncode == 2
     assert "Missing argument 'FILE'" in usage.stderr
+
+
+@requires_corpus
+def test_the_printed_title_wins_over_a_contradicting_country():
+    kenya = str(CORPUS / "Kenya.txt")
+    result = run("parse", kenya, "--country", "Uganda")
+    assert result.returncode == 1
+    assert "the document is the profile of Kenya" in result.stderr
+    assert "not of Uganda" in result.stderr
+    agrees = run("parse", kenya, "--country", "KEN", "--format", "json")
+    assert json.loads(agrees.stdout)["iso2"] == "KE"
+    forced = run("parse", kenya, "--country", "Uganda", "--force-country", "--format", "json")
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(forced.stdout)["iso2"] == "UG"

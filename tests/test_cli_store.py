@@ -70,11 +70,16 @@ def test_import_reports_each_file_and_goes_on(workdir):
 
 
 def test_import_with_country_override_is_path_safe(workdir):
-    result = run_cli("import", str(IRAQ_SEED), "--country", "../../etc", cwd=workdir)
+    refused = run_cli("import", str(IRAQ_SEED), "--country", "../../etc", cwd=workdir)
+    assert refused.returncode == 1
+    assert "the document is the profile of Iraq" in refused.stderr
+    assert "not of ../../etc" in refused.stderr
+    force = "--force-country"
+    result = run_cli("import", str(IRAQ_SEED), "--country", "../../etc", force, cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("new etc 2015-03-06")
     assert (workdir / "snapshots" / "etc" / "2015-03-06.json").is_file()
-    result = run_cli("import", str(IRAQ_SEED), "--country", "a/b", cwd=workdir)
+    result = run_cli("import", str(IRAQ_SEED), "--country", "a/b", force, cwd=workdir)
     assert (workdir / "snapshots" / "a-b" / "2015-03-06.json").is_file()
 
 

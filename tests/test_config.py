@@ -87,3 +87,40 @@ def test_config_option_and_environment(tmp_path):
     write(workdir, "[fetch]\nretries = -1\n")
     negative = run_cli("list", cwd=workdir)
     assert negative.stderr == "error: config.toml: fetch.retries: must not be negative\n"
+
+
+@pytest.mark.parametrize(
+    ("sources", "words"),
+    [
+        ('countries = ["Narnia"]', ["countries[0] 'Narnia'", "no such country"]),
+        (
+            'countries = ["Congo"]\n[[sources.extra]]\ncountry = "Congo (Rep. of the)"\n'
+            'url = "https://x.org/c.pdf"',
+            ["countries[0] 'Congo'", "extra[0] 'Congo (Rep. of the)'", "(CG)"],
+        ),
+        ('countries = ["Iraq", "IRQ"]', ["countries[0] 'Iraq'", "countries[1] 'IRQ'", "(IQ)"]),
+    ],
+    ids=["unknown", "two-names-one-country", "name-and-code"],
+)
+def test_every_source_is_one_real_country(tmp_path, sources, words):
+    path = write(tmp_path, f'[sources]\nurl_template = "https://x.org/{{name}}.pdf"\n{sources}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+
+
+def test_two_congos_are_two_sources(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            '[sources]\nurl_template = "https://x.org/{name}.pdf"\n'
+            'countries = ["Congo", "Congo(DRC)"]\n',
+        )
+    )
+    assert [s.url for s in config.sources] == [
+        "https://x.org/Congo.pdf",
+        "https://x.org/Congo(DRC).pdf",
+    ]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from monitor.core.countries import resolve, slugify, title_case
+from tests.conftest import ROOT
+
+NAMES = json.loads((ROOT / "tests" / "data" / "itu_country_names.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -49,3 +54,24 @@ def test_slugs_are_safe_and_titles_are_normal_case():
     assert title_case("UN CONVENTION AND PROTOCOL") == "UN Convention and Protocol"
     assert title_case("CÔTE D'IVOIRE") == "Côte d'Ivoire"
     assert title_case("SUDAN (REPUBLIC OF)") == "Sudan (Republic of)"
+
+
+@pytest.mark.parametrize(
+    ("name", "iso2"),
+    [
+        pytest.param(name, iso2, id=f"{kind}:{name}")
+        for kind in ("file_names", "printed_names", "itu_names")
+        for name, iso2 in NAMES[kind]
+    ],
+)
+def test_every_itu_spelling_resolves_to_its_country(name: str, iso2: str):
+    assert resolve(name).iso2 == iso2
+
+
+def test_two_countries_never_share_a_slug():
+    """A slug is a history: two ISO codes under one slug would mix two countries' documents."""
+    slugs: dict[str, str] = {}
+    for kind in ("file_names", "printed_names", "itu_names"):
+        for name, iso2 in NAMES[kind]:
+            slug = resolve(name).slug
+            assert slugs.setdefault(slug, iso2) == iso2, (name, slug)

@@ -42,6 +42,11 @@ def make(tmp_path: Path, sources: dict[str, str], **fetch):
     return config, Store(config.storage.snapshots, lock_timeout=10)
 
 
+def titled(country: str) -> str:
+    """The Iraq seed as another country's profile: a document's title names its country."""
+    return IRAQ.replace("REPUBLIC OF IRAQ", country.upper())
+
+
 def run(config, store):
     results = fetch_all(config, store, config.sources, clock=clock)
     return {r.country: r for r in results}
@@ -335,14 +340,17 @@ def test_concurrency_limit(server, tmp_path):
 
     flight = InFlight()
 
-    def slow(request: Request) -> Response:
-        with flight:
-            time.sleep(0.2)
-        return Response(IRAQ, content_type="text/plain")
+    def slow(name: str):  # each country's own document: its title names it
+        def respond(request: Request) -> Response:
+            with flight:
+                time.sleep(0.2)
+            return Response(titled(name), content_type="text/plain")
+
+        return respond
 
     names = [c.name for c in list(pycountry.countries)[:20]]
-    for index in range(20):
-        server.expect_request(f"/{index}.txt").respond_with_handler(slow)
+    for index, name in enumerate(names):
+        server.expect_request(f"/{index}.txt").respond_with_handler(slow(name))
     config, store = make(
         tmp_path,
         {name: server.url_for(f"/{i}.txt") for i, name in enumerate(names)},
@@ -397,7 +405,7 @@ def test_one_connection_serves_a_workers_requests(tmp_path, monkeypatch):
     names = ["Iraq", "Kenya", "Chile"]
     with serve(documents) as base:
         for name in names:
-            documents.set(f"/{name}.txt", IRAQ.encode(), "text/plain")
+            documents.set(f"/{name}.txt", titled(name).encode(), "text/plain")
         config, store = make(tmp_path, {n: f"{base}/{n}.txt" for n in names}, concurrency=1)
         monkeypatch.setattr(socket.socket, "connect", counting_connect)
         assert {r.outcome for r in run(config, store).values()} == {Outcome.NEW}
@@ -405,3 +413,15 @@ def test_one_connection_serves_a_workers_requests(tmp_path, monkeypatch):
         ports.clear()
         assert {r.outcome for r in run(config, store).values()} == {Outcome.NOT_MODIFIED}
         assert len(ports) == 1  # one connection for three conditional requests
+
+
+def test_a_document_of_another_country_is_an_error_naming_both(server, tmp_path):
+    """A configured source that serves another country's profile never lands in its history."""
+    server.expect_request("/Kenya.pdf").respond_with_data(IRAQ, content_type="text/plain")
+    config, store = make(tmp_path, {"Kenya": server.url_for("/Kenya.pdf")})
+    result = run(config, store)["Kenya"]
+    assert result.outcome == Outcome.ERROR
+    assert "the document is the profile of Iraq" in result.error
+    assert "not of Kenya" in result.error
+    assert store.countries() == ["kenya"]  # only its state.json: no snapshot
+    assert store.refs("kenya") == []

@@ -142,7 +142,7 @@ def test_slugs_never_escape_the_store(bad):
 
 def test_country_names_become_safe_slugs(store, tmp_path):
     for name in ["../../etc", "a/b", "..", "/abs/path"]:
-        profile = parse(extract(IRAQ.encode()), country=name)
+        profile = parse(extract(IRAQ.encode()), country=name, force_country=True)
         result = store.save(profile, b"x", kind="text", content_type="text/plain", now=T0)
         path = store.path(result.ref).resolve()
         assert path.is_relative_to(store.root.resolve())
@@ -171,3 +171,26 @@ def test_find_country_by_slug_code_or_name(history):
         assert find_country(history, query) == "iraq"
     with pytest.raises(SnapshotNotFound, match=r"(?i)did you mean iraq"):
         find_country(history, "Irak")
+
+
+def test_a_rules_change_is_not_a_change_of_the_profile(store):
+    """A snapshot stored under older rules (other indicator values, no status, its
+    content_sha256 under the old formula) is judged by today's rules when read."""
+    from monitor.core.diff import diff
+    from monitor.core.snapshot import content_hash
+
+    first = save(store, IRAQ)
+    path = store.path(first.ref)
+    data = json.loads(path.read_text("utf-8"))
+    for finding in data["profile"]["indicators"].values():
+        finding["value"] = not finding["value"]  # what the old rules made of the text
+        finding.pop("status")  # written before statuses existed
+    data["content_sha256"] = content_hash({**data["profile"], "x": 1})  # an older formula
+    path.write_text(json.dumps(data), "utf-8")
+
+    stored = store.load(first.ref)
+    fresh = profile_from(IRAQ)
+    assert stored.profile == fresh
+    assert diff(stored.profile, fresh) == []
+    assert save(store, IRAQ).outcome == Outcome.UNCHANGED
+    assert [r.name for r in store.refs("iraq")] == ["2015-03-06"]

@@ -13,9 +13,14 @@ from monitor.cli.main import Options, cli, format_option, now, pass_options
 @cli.command("parse")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @format_option
-@click.option("--country", help="Country to use instead of the name printed in the title.")
+@click.option("--country", help="Country of the document; must agree with its printed title.")
+@click.option(
+    "--force-country", is_flag=True, help="Use --country even where the printed title disagrees."
+)
 @pass_options
-def parse_command(options: Options, file: Path, fmt: str, country: str | None) -> None:
+def parse_command(
+    options: Options, file: Path, fmt: str, country: str | None, force_country: bool
+) -> None:
     """Parse one local document (PDF, HTML or text) and print what the monitor sees.
 
     Stores nothing.
@@ -26,15 +31,22 @@ def parse_command(options: Options, file: Path, fmt: str, country: str | None) -
     from monitor.render.json_forms import profile_json
     from monitor.render.text import describe
 
-    profile = parse_file(file, country=country, config=options.config())
+    profile = parse_file(
+        file, country=country, force_country=force_country, config=options.config()
+    )
     click.echo(profile_json(profile) if fmt == "json" else describe(profile), nl=False)
 
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--country", help="Country of every FILE, instead of the name printed in it.")
+@click.option("--country", help="Country of every FILE; must agree with their printed titles.")
+@click.option(
+    "--force-country", is_flag=True, help="Use --country even where a printed title disagrees."
+)
 @pass_options
-def import_command(options: Options, files: tuple[Path, ...], country: str | None) -> None:
+def import_command(
+    options: Options, files: tuple[Path, ...], country: str | None, force_country: bool
+) -> None:
     """Add local documents (PDF, text or HTML) to the history (backfill).
 
     Prints one line per file: new, revised or unchanged on stdout, errors on stderr.
@@ -46,10 +58,15 @@ def import_command(options: Options, files: tuple[Path, ...], country: str | Non
 
     failed = 0
     config = options.config()
-    found = import_files(
-        options.store(config), list(files), now=now(), country=country, config=config
+    results = import_files(
+        options.store(config),
+        list(files),
+        now=now(),
+        country=country,
+        force_country=force_country,
+        config=config,
     )
-    for result in found:
+    for result in results:
         if result.error:
             failed += 1
             click.echo(f"{result.path}: error: {result.error}", err=True)
@@ -129,7 +146,8 @@ def diff_command(
 
     OLD and NEW are refs (YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous, first, latest~N)
     or paths of local documents, to compare a file before importing it. NEW defaults to
-    latest.
+    latest. Both are COUNTRY's; name another country's side as COUNTRY:REF to compare two
+    countries.
 
     Example: monitor diff iraq 2015-03-06 latest
     """

@@ -37,7 +37,30 @@ _ALIASES = {
     "east timor": "TL",
     "vatican": "VA",
     "vatican city": "VA",
+    # ITU's own file names (Country_Profiles/<name>.pdf), typos included
+    "ethopia": "ET",
+    "antigua barbuda": "AG",
+    "sao tome": "ST",
+    "lao pdr": "LA",
+    "laos": "LA",
+    "dr congo": "CD",
+    "congo drc": "CD",
+    "congo kinshasa": "CD",
+    "congo brazzaville": "CG",
 }
+
+# ITU's abbreviations ("Dem. People's Rep. of Korea", "Congo (Rep. of the)", "St Kitts"),
+# spelled out before any lookup, so that no name falls through to a shorter one it contains.
+_ABBREVIATIONS = (
+    (re.compile(r"\bDem\.?(?=\s)", re.I), "Democratic"),
+    (re.compile(r"\bRep\.?(?=[\s)]|$)", re.I), "Republic"),
+    (re.compile(r"\bPeople'?s\b", re.I), "People's"),
+    (re.compile(r"\bFed\.?(?=\s)", re.I), "Federal"),
+    (re.compile(r"\bSts?\.?(?=\s)"), "Saint"),
+    (re.compile(r"\bP\.?D\.?R\.?(?=[\s)]|$)"), "People's Democratic Republic"),
+    (re.compile(r"^D\.?R\.?(?=\s)"), "Democratic Republic of the"),
+    (re.compile(r"\s*&\s*"), " and "),
+)
 
 # Short names people use where ISO's name is long or inverted ("Korea, Republic of").
 _SHORT_NAMES = {
@@ -84,13 +107,30 @@ def _from_record(record: Any) -> Country:
     return Country(name, record.alpha_2, record.alpha_3, slugify(name))
 
 
+def _spelled_out(printed: str) -> str:
+    """One spacing and no abbreviations: "Congo(DRC)" → "Congo (DRC)", "Lao_PDR" → "Lao
+    People's Democratic Republic", "Dem. Rep. of the Congo" → "Democratic Republic of the Congo"."""
+    text = printed.replace("_", " ").replace("(", " (").replace(")", ") ")
+    text = " ".join(text.split())
+    text = text.replace("( ", "(").replace(" )", ")")
+    for pattern, full in _ABBREVIATIONS:
+        text = pattern.sub(full, text)
+    return " ".join(text.split())
+
+
 def _candidates(printed: str) -> list[str]:
     """Spellings to try for a printed title, most specific first."""
-    base = " ".join(printed.replace("-", " ").split())
-    out = [base, printed.strip()]
+    spelled = _spelled_out(printed)
+    base = " ".join(spelled.replace("-", " ").split())
+    out = [base, spelled, printed.strip()]
     inner = re.match(r"^(.*?)\s*\((.*)\)\s*$", base)
-    if inner:  # "SUDAN (REPUBLIC OF)", "MICRONESIA (FEDERAL STATES OF)"
-        out += [f"{inner.group(2)} {inner.group(1)}", inner.group(1)]
+    if inner:  # "SUDAN (REPUBLIC OF)", "CONGO (DRC)", "CONGO (REP. OF THE)"
+        outer, qualifier = inner.group(1), inner.group(2)
+        out += [qualifier, f"{qualifier} {outer}", f"{outer} {qualifier}"]
+        if qualifier.lower().endswith(("of", "of the")):
+            out.append(outer)  # "Micronesia (Federal States of)": the qualifier is the form
+    if "," in base:  # "Hong Kong, China": the place, not the state it belongs to
+        out.append(base.split(",")[0])
     words = base.split()
     if words and words[0].lower() == "the":
         out.append(" ".join(words[1:]))
@@ -149,11 +189,13 @@ def resolve(printed: str) -> Country:
     subdivisions: "Kosovo" is not Serbia.
     """
     candidates = _candidates(printed)
-    words = " ".join(printed.replace("-", " ").split()).split()
+    words = _spelled_out(printed).replace("-", " ").split()
     tails = [
         " ".join(words[start:])
         for start in range(1, len(words))
         if " ".join(words[start:]).lower() not in ("of", "the", "republic", "state", "states")
+        # "Democratic" tells two countries apart: DPR Korea is not Korea, DR Congo not Congo
+        and "democratic" not in " ".join(words[:start]).lower()
     ]
     for candidate in [*candidates, *tails]:
         record = _exact(candidate)

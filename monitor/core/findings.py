@@ -1,18 +1,47 @@
 """Derived yes/no facts a reader cares about, each with the sentence that decided it.
 
-Rules are data: which section to read, whether its list of instruments decides, and which
-words make a sentence about the fact. A sentence with a negation says "no"; any other
-sentence about the fact says "yes"; no such sentence leaves the fact unknown (None).
+The semantics are written once, in tests/data/README.md, and measured against sentences
+labelled by careful readers (tests/data/indicators.json). In short: only a thing that
+exists now is "yes"; a plan, draft, bill or a body being set up is "no" with a ``status``
+(``planned``, ``draft``); one that was repealed or stopped working is "no" (``defunct``);
+"there is no X" and "there is no information on X" are "no"; silence is unknown (None).
+
+How a section is read, sentence by sentence (a list item counts as a sentence):
+
+1. A sentence is *about* the indicator when it matches the rule's ``subject``, and
+   *specific* when it also names the thing precisely (``specific``: a *national* CIRT, a
+   *cyber*security strategy, child *online* protection).
+2. Each such sentence gets a modality: a plan, a draft, defunct, negated, or a plain
+   statement that the thing exists.
+3. The most telling sentence decides: a specific "exists" beats everything (a national
+   CIRT that exists wins over a plan for sectoral ones), then a specific plan / draft /
+   negation, then a general "exists" (only where the rule allows it: a child helpline
+   run by an NGO is a reporting mechanism, a national ICT policy is not a cybersecurity
+   strategy), then a general negation. Two exceptions, both about one thing named twice:
+   "However CERT.bh is under formation" takes back "has a national CERT (CERT.bh)", and
+   "This Plan is based on…" never makes a draft plan exist.
+4. A "no" takes its status from a later sentence when its own has none ("does not have
+   one. However it is drafting one": no, draft).
+
+List items decide where the section is a list of instruments (laws in force: yes;
+only bills or repealed laws: no). Measured against the labels: ``tests/test_indicators.py``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from monitor.core.profile import INDICATORS, Finding, Section
+from monitor.core.profile import INDICATORS, Finding, Profile, Section
+
+_CYBER = r"cyber|information security|security of information|ict security|network security"
+_BODY = (
+    r"agenc|authorit|ministr|department|directorate|council|committee|office|cent(?:re|er)"
+    r"|body|bodies|institut|organi[sz]ation|unit\b|commission|team|police|CERT|CIRT|CSIRT"
+    r"|board|foundation|union|initiative|partnership|website|portal|program|support"
+)
 
 
 @dataclass(frozen=True)
@@ -20,8 +49,10 @@ class Rule:
     key: str
     section: str
     subject: str  # regex: the sentence is about this
-    qualifier: str = ""  # regex: and is specific enough to decide
-    items_decide: bool = False  # a non-empty list of instruments means yes
+    specific: str = ""  # regex: and names the thing precisely (empty: every such sentence)
+    general_yes: bool = False  # a sentence about it that is not specific can still say yes
+    items_decide: bool = False  # the section lists instruments; one in force means yes
+    not_specific: str = ""  # regex: this makes a sentence general (an *academic* CSIRT)
 
     @property
     def label(self) -> str:
@@ -32,65 +63,96 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "national_cirt",
         "1.2.1",
-        r"(?:CIRT|CERT|CSIRT)s?\b|incident response",
+        r"(?-i:CIRT|CERT|CSIRT|CIRC)|incident response|emergency response|response team",
         r"\bnational|officially|government",
+        not_specific=r"^(?!.*\bnational\b).*(?:academic|research|universit|educational)",
     ),
-    Rule(
-        "cybercrime_legislation",
-        "1.1.1",
-        r"legislation|law|code",
-        items_decide=True,
-    ),
+    Rule("cybercrime_legislation", "1.1.1", r"legislation|law|code|act\b", items_decide=True),
     Rule(
         "cybersecurity_regulation",
         "1.1.2",
-        r"legislation|regulation|law",
+        r"legislation|regulation|law|resolution|decree",
         items_decide=True,
     ),
     Rule(
         "standards_framework",
         "1.2.2",
         r"framework|standard",
+        r"framework|officially|national|approved|government|mandat",
     ),
+    # a strategy that *is* about cybersecurity; an ICT policy that mentions it is not one
     Rule(
         "cybersecurity_strategy",
         "1.3.1",
-        r"strateg|polic",
-        r"national|officially|cyber",
+        rf"(?:{_CYBER})\w*\s*(?:\w+\s+){{0,5}}(?:strateg|polic|plan\b|doctrine)"
+        rf"|(?:strateg|polic|plan\b|doctrine)\w*\s+(?:on|for|of|against|in)\s+(?:\S+\s+){{0,2}}"
+        rf"(?:{_CYBER})"
+        r"|information systems? (?:\w+ )?(?:and )?security (?:strateg|polic)",
     ),
-    Rule(
-        "responsible_agency",
-        "1.3.3",
-        r"agenc|authorit|ministr|department|directorate|council|committee|office|cent(?:re|er)|body",
-        r"responsib|in charge|officially",
-    ),
-    Rule(
-        "cop_legislation",
-        "2.1",
-        r"legislation|law|code|act\b",
-        items_decide=True,
-    ),
+    Rule("responsible_agency", "1.3.3", r".", rf"{_CYBER}|security|CERT|CIRT|CSIRT"),
+    Rule("cop_legislation", "2.1", r"legislation|law|code|act\b", items_decide=True),
     Rule(
         "cop_agency",
         "2.3",
-        r"agenc|authorit|ministr|department|council|committee|office|cent(?:re|er)|body",
-        r"responsib|in charge|officially|protect",
+        rf"{_BODY}|responsib|provides|information",
+        r"online|internet|cyber|web|digital|\bICT|CERT|CIRT|CSIRT|parental control",
+        general_yes=True,
     ),
     Rule(
         "reporting_mechanism",
         "2.4",
-        r"website|hotline|helpline|portal|report",
+        r".",
+        r"report|hotline|helpline|help line|tip line|website|e-?mail|phone|telephone"
+        r"|complaint|portal|online form|@|\d{3}",
+        general_yes=True,
     ),
 )
 
-_NEGATION = re.compile(
-    r"\b(?:no|not|none|nor|never|lacks?|without|absence|yet to|draft)\b|n't\b", re.I
+_DEFUNCT = re.compile(
+    r"\b(?:revoked|repealed|abolished|annulled|dissolved|defunct|ceased|no longer|inactive"
+    r"|suspended|not (?:currently |yet )?(?:operational|active|functioning|in force))\b",
+    re.I,
 )
-_NOT_IN_FORCE = re.compile(r"\b(?:revoked|repealed|draft|bill|proposed|pending)\b", re.I)
-# A sentence ends at . ! ? before a capital, but not after "St." "No." "Art." or an initial.
+_DRAFT = re.compile(
+    r"\bdraft(?:s|ed|ing)?\b|\bbills?\b|\bbeing (?:drafted|developed|prepared|reviewed|"
+    r"finali[sz]ed|elaborated|formulated)|\b(?:currently|process of|is|are) (?:developing|"
+    r"drafting|preparing|elaborating|finali[sz]ing|formulating)\b|\bunder (?:review|"
+    r"development|preparation|consideration|discussion)|\bin progress for adoption"
+    r"|\bawaiting (?:\w+ )?(?:approval|adoption|endorsement|enactment|passage)|\bpending\b"
+    r"|\bcurrently (?:being )?(?:developed|drafted|prepared|elaborated)",
+    re.I,
+)
+_PLANNED = re.compile(  # case-sensitive: "the National Plan to Combat Cybercrime" is a name
+    r"\bin the process of|\bplans? to\b|\bplanning to\b|\bplanned\b|\bintends? to\b"
+    r"|\bintention|\bwill (?:be )?\w+|\bproposed\b|\bproposal\b|\bproject\b|\bbeing (?:set up"
+    r"|established|created|built)|\bworking on\b|\baims? (?:at|to) (?:establish|creat|develop"
+    r"|set)|\b(?:for|towards?) the (?:establishment|creation|setting up|development) of"
+    r"|\byet to\b|\bnot yet\b|\b(?:readiness|needs|feasibility) (?:assessment|study)"
+    r"|\bpreparing\b|\bin progress\b|\bunder (?:formation|construction)"
+    r"|\bsteps? (?:for|towards?|to)\b|\bembarking\b"
+)
+_NEGATION = re.compile(r"\b(?:no|not|none|nor|never|lacks?|absence)\b|n't\b|\bthere is no\b", re.I)
+# Not negations or modality, and removed before looking: "Resolution No. 614/2013",
+# e-mail addresses and web addresses ("norcert@cert.no"), "not only", and a draft that a
+# law in force has replaced ("adopted in 2017, which replaced the draft policy of 2014").
+_NOISE = re.compile(
+    r"\b[Nn][or]s?\.\s*\d[\w/.-]*|\bno\.?\s*\d[\w/.-]*|\S+@\S+|\b(?:https?://|www\.)\S+"
+    r"|\S+\.(?:no|gov|org|com|net)\b\S*|\bnot only\b|,?\s*(?:which|that)?\s*replac\w*\b[^.;]*"
+    # "…approved in 2012, to establish an environment that will ensure…": a relative clause
+    # says what the thing does, not that it is only planned
+    r"|\b(?:which|that|who)\s+will\b[^.;]*",
+    re.I,
+)
+_CONTINUATION = re.compile(r"^(?:This|These|Such|Said)\b")
+_BUT = re.compile(r"^(?:However|But|Nevertheless|Yet)\b")
+_NAMES = re.compile(r"\b[A-Za-z]*[A-Z]{2,}[\w.-]*[A-Za-z]")  # CERT.bh, MNCIRT, GovCERT
+_NO_INSTRUMENT = re.compile(r"^\W*(?:none|n/?a|nil)\W*$", re.I)
+_INLINE_LIST = re.compile(r"following instruments?\s*:\s*(.+)$", re.I)
+
+# A sentence ends at . ! ? before a capital, but not after "e.g." "St." "No." or an initial.
 _SENTENCE = re.compile(
-    r"(?<=[.!?])(?<!\bSt\.)(?<!\bNo\.)(?<!\bNr\.)(?<!\bArt\.)(?<!\bDr\.)(?<!\bMr\.)"
-    r"(?<!\bCo\.)(?<!\bvs\.)(?<!\b[A-Z]\.)\s+(?=[A-Z(])"
+    r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)(?<!\bSt\.)(?<!\bNo\.)(?<!\bNr\.)(?<!\bArt\.)"
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bCo\.)(?<!\bvs\.)(?<!\b[A-Z]\.)\s+(?=[A-Z(])"
 )
 
 
@@ -103,24 +165,84 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
+def modality(sentence: str) -> tuple[bool, str | None]:
+    """What one sentence says of its subject: (exists, status word when it does not)."""
+    text = _NOISE.sub(" ", sentence)
+    if _DEFUNCT.search(text):
+        return False, "defunct"
+    if _DRAFT.search(text):
+        return False, "draft"
+    if _PLANNED.search(text):
+        return False, "planned"
+    if _NEGATION.search(text):
+        return False, None
+    return True, None
+
+
+def _instruments(rule: Rule, section: Section) -> Finding | None:
+    """A list of instruments decides: one in force is "yes"; only drafts or repealed is "no"."""
+    items = list(section.items)
+    inline = _INLINE_LIST.search(section.text)
+    if not items and inline:  # "…through the following instrument: Act No. 12 of 2012."
+        items = [inline.group(1)]
+    if not items:
+        if section.text.rstrip().endswith(":"):  # "…following instruments:" then nothing
+            return Finding(rule.label, False, f"{sentences(section.text)[-1]} None.")
+        return None
+    if all(_NO_INSTRUMENT.match(item) for item in items):
+        return Finding(rule.label, False, f"{sentences(section.text)[-1]} {items[0]}")
+    judged = [(item, modality(item)) for item in items if not _NO_INSTRUMENT.match(item)]
+    for item, (exists, status) in judged:
+        if exists or status is None:  # a law listed is in force unless it says otherwise
+            return Finding(rule.label, True, item)
+    item, (_, status) = judged[0]
+    return Finding(rule.label, False, item, status)
+
+
 def _decide(rule: Rule, section: Section) -> Finding:
-    if rule.items_decide and section.items:
-        in_force = [item for item in section.items if not _NOT_IN_FORCE.search(item)]
-        if in_force:
-            return Finding(rule.label, True, in_force[0])
-        return Finding(rule.label, False, section.items[0])
-    if rule.items_decide and section.text.rstrip().endswith(":"):
-        # "…enacted through the following instruments:" followed by "None": an empty list
-        return Finding(rule.label, False, f"{sentences(section.text)[-1]} None.")
+    if rule.items_decide:
+        listed = _instruments(rule, section)
+        if listed is not None:
+            return listed
     subject = _compiled(rule.subject)
-    qualifier = _compiled(rule.qualifier) if rule.qualifier else None
-    for sentence in sentences(section.text):
+    specific = _compiled(rule.specific) if rule.specific else None
+    general = _compiled(rule.not_specific) if rule.not_specific else None
+    best: tuple[int, Finding] | None = None
+    # List items only speak for themselves without prose: "does not have one, since the
+    # following share the task:" is decided by its own sentence, not by the list after it.
+    said = sentences(section.text) or list(section.items)
+    for sentence in said:
         if not subject.search(sentence):
             continue
-        if qualifier and not qualifier.search(sentence):
-            continue
-        return Finding(rule.label, not _NEGATION.search(sentence), sentence)
-    return Finding(rule.label, None, None)
+        is_specific = (specific is None or bool(specific.search(sentence))) and not (
+            general and general.search(sentence)
+        )
+        exists, status = modality(sentence)
+        if exists and not is_specific and not rule.general_yes:
+            continue  # a research CSIRT says nothing about a national CIRT
+        if exists and _CONTINUATION.match(sentence):
+            continue  # "This Plan is based on…" describes the thing just named, draft or not
+        rank = (0 if exists else 1) if is_specific else (2 if exists else 3)
+        finding = Finding(rule.label, exists, sentence, status)
+        if best is None or rank < best[0] or _retracts(sentence, status, best[1]):
+            best = (min(rank, best[0]) if best else rank, finding)
+    if best is None:
+        return Finding(rule.label, None, None)
+    found = best[1]
+    if found.value is False and found.status is None and found.evidence in said:
+        # "does not have one. However it is working on one": no, and the status says why
+        later = [modality(s)[1] for s in said[said.index(str(found.evidence)) + 1 :]]
+        status = next((word for word in later if word), None)
+        if status:
+            return Finding(rule.label, False, found.evidence, status)
+    return found
+
+
+def _retracts(sentence: str, status: str | None, best: Finding) -> bool:
+    """ "…a national CERT (CERT.bh). However CERT.bh is currently under formation." """
+    if status is None or not best.value or not best.evidence or not _BUT.match(sentence):
+        return False
+    return bool(set(_NAMES.findall(sentence)) & set(_NAMES.findall(best.evidence)))
 
 
 def derive(sections: Mapping[str, Section]) -> dict[str, Finding]:
@@ -130,3 +252,9 @@ def derive(sections: Mapping[str, Section]) -> dict[str, Finding]:
         section = sections.get(rule.section)
         out[rule.key] = _decide(rule, section) if section else Finding(rule.label, None, None)
     return out
+
+
+def rederive(profile: Profile) -> Profile:
+    """The profile judged by today's rules: stored snapshots are re-derived when read, so an
+    old and a new snapshot of one text never differ only because the rules changed."""
+    return replace(profile, indicators=derive(profile.sections))

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from monitor.core.countries import resolve, slugify, title_case
+from monitor.core.countries import Country, resolve, slugify, title_case
 from monitor.core.findings import derive
 from monitor.core.profile import Background, Indicator, Profile, Section
 from monitor.errors import ParseError
@@ -95,7 +95,10 @@ _MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})\s*(?:st|nd|rd|th)?,?\s
 _AS_OF = re.compile(r"[,\s]*((?:[A-Za-z]+\s+)?\d{4})\s*$")
 
 
-def parse(text: str, country: str | None = None) -> Profile:
+def parse(text: str, country: str | None = None, *, force_country: bool = False) -> Profile:
+    """Text → Profile. The country is the one the document's title names; ``country`` (a
+    ``--country`` option, a configured source) only fills in where the title names none.
+    One that contradicts the title is a ``ParseError`` naming both, unless ``force_country``."""
     lines = _clean_lines(text)
     title_at = next((i for i, line in enumerate(lines) if _TITLE.search(line)), None)
     if title_at is None:
@@ -126,7 +129,7 @@ def parse(text: str, country: str | None = None) -> Profile:
     first_heading = headings[0][0]
     background = _background(lines[background_at:first_heading])
     sections = _sections(lines, headings)
-    who = resolve(country or printed_name)
+    who = _country(printed_name, country, force_country)
     official = title_case(printed_name) if printed_name else who.name
     return Profile(
         official_name=official,
@@ -139,6 +142,23 @@ def parse(text: str, country: str | None = None) -> Profile:
         sections=sections,
         indicators=derive(sections),
     )
+
+
+def _country(printed: str, given: str | None, force: bool) -> Country:
+    """The title wins; a given country must agree with it (same ISO code, or same name)."""
+    if not given:
+        return resolve(printed)
+    wanted = resolve(given)
+    title = resolve(printed) if printed else wanted
+    if force or title.iso2 is None:  # a title ISO does not know: the given name fills in
+        return wanted
+    if title.iso2 != wanted.iso2:
+        raise ParseError(
+            f"the document is the profile of {title.name} (its title reads "
+            f"{title_case(printed)!r}), not of {given}; the title wins "
+            "(force the given country only if you are sure)"
+        )
+    return title
 
 
 def _clean_lines(text: str) -> list[str]:

@@ -59,11 +59,16 @@ class Section:
 
 @dataclass(frozen=True)
 class Finding:
-    """A yes/no fact derived from the prose; ``value`` is None when the text does not say."""
+    """A yes/no fact derived from the prose; ``value`` is None when the text does not say.
+
+    ``status`` says why a "no" is a no when the text says more: ``planned``, ``draft`` or
+    ``defunct`` (None for a plain "there is no X", and always None for "yes").
+    """
 
     label: str
     value: bool | None
     evidence: str | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ def to_dict(profile: Profile) -> dict[str, Any]:
             for s in profile.sections.values()
         ],
         "indicators": {
-            key: {"label": f.label, "value": f.value, "evidence": f.evidence}
+            key: {"label": f.label, "value": f.value, "evidence": f.evidence, "status": f.status}
             for key, f in profile.indicators.items()
         },
     }
@@ -139,7 +144,8 @@ def from_dict(data: Mapping[str, Any]) -> Profile:
         }
         order = {key: index for index, key in enumerate(INDICATORS)}
         indicators = {
-            key: Finding(f["label"], f["value"], f["evidence"])
+            # snapshots stored before statuses existed have none
+            key: Finding(f["label"], f["value"], f["evidence"], f.get("status"))
             for key, f in sorted(
                 data["indicators"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
             )

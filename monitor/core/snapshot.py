@@ -75,6 +75,11 @@ class SaveResult:
 
 
 def content_hash(profile: Profile | dict[str, Any]) -> str:
-    """Identity by parsed content: equal profiles hash equal, whatever the bytes were."""
+    """Identity by what the document says: equal profiles hash equal, whatever the bytes were.
+
+    The derived indicators are left out: they are what our rules make of the text, so a
+    change of the rules must never make the same document a new revision.
+    """
     data = profile if isinstance(profile, dict) else to_dict(profile)
-    return hashlib.sha256(dumps(data, compact=True).encode()).hexdigest()
+    said = {key: value for key, value in data.items() if key != "indicators"}
+    return hashlib.sha256(dumps(said, compact=True).encode()).hexdigest()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.countries import resolve, slugify, suggest
+from monitor.core.findings import rederive
 from monitor.core.jsonform import loads
 from monitor.core.profile import Profile, from_dict, to_dict
 from monitor.core.snapshot import (
@@ -191,7 +192,7 @@ class Store:
                 )
             return Snapshot(
                 ref=ref,
-                profile=from_dict(data["profile"]),
+                profile=rederive(from_dict(data["profile"])),  # judged by today's rules
                 source=source,
                 dated_by=data["dated_by"],
                 content_sha256=data["content_sha256"],
@@ -274,9 +275,10 @@ class Store:
             return SaveResult(Outcome.REVISED if same_key else Outcome.NEW, ref)
 
     def _content_of(self, ref: SnapshotRef) -> str | None:
-        """The content hash of a stored snapshot; None when it cannot be read."""
+        """The content hash of a stored snapshot, recomputed (the stored ``content_sha256``
+        may have been written under an older formula); None when it cannot be read."""
         try:
-            return self.load(ref).content_sha256
+            return content_hash(self.load(ref).profile)
         except StoreError:
             return None  # unreadable: never equal, so the new content becomes a revision
 

@@ -7,11 +7,12 @@ import logging
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from monitor.config import Config, ExtractConfig
+from monitor.core.countries import resolve
 from monitor.core.diff import Comparison, Side, compare
 from monitor.core.extract import Limits, sniff
 from monitor.core.parse import parse
@@ -44,11 +45,12 @@ def document_to_profile(
     content_type: str | None = None,
     filename: str | None = None,
     country: str | None = None,
+    force_country: bool = False,
     bounds: Bounds = DEFAULT_BOUNDS,
 ) -> Profile:
     """Bytes of a PDF, HTML page or text file → Profile: extract (bounded), then parse."""
     text = extract_document(data, content_type, filename, bounds)
-    return parse(text, country=country)
+    return parse(text, country=country, force_country=force_country)
 
 
 def read_local(path: Path, limit: int = MAX_LOCAL_BYTES) -> bytes:
@@ -78,12 +80,21 @@ def read_local(path: Path, limit: int = MAX_LOCAL_BYTES) -> bytes:
     return data
 
 
-def parse_file(path: Path, country: str | None = None, config: Config | None = None) -> Profile:
+def parse_file(
+    path: Path,
+    country: str | None = None,
+    force_country: bool = False,
+    config: Config | None = None,
+) -> Profile:
     """Parse one local document; errors name the file."""
     data = read_local(path)
     try:
         return document_to_profile(
-            data, filename=path.name, country=country, bounds=bounds_of(config)
+            data,
+            filename=path.name,
+            country=country,
+            force_country=force_country,
+            bounds=bounds_of(config),
         )
     except MonitorError as exc:
         raise type(exc)(f"{path}: {exc}") from exc
@@ -104,6 +115,7 @@ def import_files(
     *,
     now: datetime,
     country: str | None = None,
+    force_country: bool = False,
     config: Config | None = None,
 ) -> Iterator[ImportResult]:
     """Backfill history from local documents; one bad file never stops the rest."""
@@ -112,7 +124,13 @@ def import_files(
         try:
             data = read_local(path)
             kind = sniff(data, filename=path.name)
-            profile = document_to_profile(data, filename=path.name, country=country, bounds=bounds)
+            profile = document_to_profile(
+                data,
+                filename=path.name,
+                country=country,
+                force_country=force_country,
+                bounds=bounds,
+            )
             saved = store.save(
                 profile,
                 data,
@@ -134,32 +152,70 @@ def import_files(
             yield ImportResult(path, Outcome.ERROR, error=f"internal error: {exc!r}")
 
 
-def _side(store: Store, slug: str | None, arg: str) -> tuple[Side, Profile]:
-    """A ref in the store, or the path of a local document (to compare before importing)."""
+@dataclass(frozen=True)
+class _End:
+    """One side of ``monitor diff``, and whose profile it is."""
+
+    side: Side
+    profile: Profile
+    slug: str
+    explicit: bool  # named as COUNTRY:REF, so it may belong to another country
+    stored: bool = True  # a snapshot in the store, not a local file
+
+
+def _end(store: Store, slug: str | None, arg: str) -> _End:
+    """A ref in the store, the path of a local document (to compare before importing), or
+    either prefixed with its country (``uganda:latest``, ``uganda:Uganda.pdf``)."""
+    country, explicit = None, False
+    if not Path(arg).is_file() and ":" in arg.strip(":"):
+        country, arg = arg.split(":", 1)
+        explicit = True
     path = Path(arg)
     if path.is_file():
-        profile = parse_file(path)
+        profile = parse_file(path, country=country)  # the title must agree with the prefix
         updated = profile.last_updated.isoformat() if profile.last_updated else None
-        return Side(str(path), updated, source=str(path.resolve())), profile
+        side = Side(str(path), updated, source=str(path.resolve()))
+        return _End(side, profile, profile.slug, explicit, stored=False)
+    if country is not None:
+        slug = find_country(store, country)
     if slug is None:
         raise SnapshotNotFound(f"{arg}: not a file, and no stored country to look it up in")
     snap = store.load(store.resolve(slug, arg))
     updated = snap.profile.last_updated.isoformat() if snap.profile.last_updated else None
-    return Side(snap.ref.name, updated, snap.source.url or snap.source.file, snap.source.seen_at), (
-        snap.profile
-    )
+    side = Side(snap.ref.name, updated, snap.source.url or snap.source.file, snap.source.seen_at)
+    return _End(side, snap.profile, slug, explicit)
 
 
 def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
-    """``monitor diff COUNTRY OLD NEW``: refs or local files on either side."""
-    both_files = Path(old).is_file() and Path(new).is_file()
+    """``monitor diff COUNTRY OLD NEW``: refs or local files on either side.
+
+    Both sides are COUNTRY's unless one is named as another country's explicitly
+    (``monitor diff kenya latest uganda:latest``); such a comparison says so in its heading.
+    A local file of another country given as a plain path is an error naming both.
+    """
     slug = None
     try:
         slug = find_country(store, country)
     except SnapshotNotFound:
-        if not both_files:
+        if not all(Path(arg).is_file() or ":" in arg for arg in (old, new)):
             raise
-    old_side = _side(store, slug, old)
-    new_side = _side(store, slug, new)
-    profile = new_side[1]
-    return compare(slug or profile.slug, profile.country, old_side, new_side)
+    ends = (_end(store, slug, old), _end(store, slug, new))
+    expected = slug or resolve(country).slug
+    for arg, end in zip((old, new), ends, strict=True):
+        if end.slug != expected and not end.explicit:
+            raise MonitorError(
+                f"{arg} is the profile of {end.profile.country}, not of {country}; to compare "
+                f"two countries, name the other one: monitor diff {country} ... {end.slug}:{arg}"
+            )
+    first, second = ends
+    name = second.profile.country
+    if first.slug != second.slug:  # asked for explicitly: every ref names its country
+        name = f"{first.profile.country} → {second.profile.country} (two countries)"
+        first, second = (_prefixed(first), _prefixed(second))
+    return compare(expected, name, (first.side, first.profile), (second.side, second.profile))
+
+
+def _prefixed(end: _End) -> _End:
+    if not end.stored:
+        return end
+    return replace(end, side=replace(end.side, ref=f"{end.slug}:{end.side.ref}"))

@@ -149,7 +149,8 @@ def describe(profile: Profile, width: int = 100) -> str:
         "Indicators",
     ]
     for finding in profile.indicators.values():
-        lines.append(f"  {finding.label:<48} {yes_no(finding.value)}")
+        status = f" ({finding.status})" if finding.status else ""
+        lines.append(f"  {finding.label:<48} {yes_no(finding.value)}{status}")
     lines += ["", f"Sections ({len(profile.sections)})"]
     for section in profile.sections.values():
         lines.append(f"  {section.number:<6} {section.title}")
