@@ -292,3 +292,15 @@ def test_extraction_in_the_child_gives_the_same_text():
 
     pdf = text_to_pdf(IRAQ)
     assert extract_document(pdf) == extract(pdf)
+
+
+@pytest.mark.parametrize("name", ["..", "/", "中国", "Narnia"])
+def test_a_name_that_is_no_country_is_an_error_not_a_slug(tmp_path, name):
+    write_config(tmp_path)
+    result = run_cli("import", str(IRAQ_SEED), "--country", name, "--force-country", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{IRAQ_SEED}: error: {name!r} is not a country the monitor knows "
+        "(give a name or ISO code)\n"
+    )
+    assert not (tmp_path / "snapshots" / "unknown").exists()

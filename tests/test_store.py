@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from monitor.core.extract import extract
 from monitor.core.parse import parse
 from monitor.core.snapshot import Outcome, SnapshotRef
 from monitor.edges.store import Store, check_slug, find_country
-from monitor.errors import SnapshotNotFound, StoreError
+from monitor.errors import ParseError, SnapshotNotFound, StoreError
 from tests.helpers import IRAQ, T0, edited, profile_from
 
 
@@ -140,13 +141,16 @@ def test_slugs_never_escape_the_store(bad):
         check_slug(bad)
 
 
-def test_country_names_become_safe_slugs(store, tmp_path):
+def test_names_that_are_no_country_never_become_paths(store, tmp_path):
+    iraq = parse(extract(IRAQ.encode()))
     for name in ["../../etc", "a/b", "..", "/abs/path"]:
-        profile = parse(extract(IRAQ.encode()), country=name, force_country=True)
-        result = store.save(profile, b"x", kind="text", content_type="text/plain", now=T0)
-        path = store.path(result.ref).resolve()
-        assert path.is_relative_to(store.root.resolve())
+        with pytest.raises(ParseError, match="is not a country the monitor knows"):
+            parse(extract(IRAQ.encode()), country=name, force_country=True)
+        hostile = replace(iraq, slug=name)  # the store's own check, should a bad slug come
+        with pytest.raises(StoreError, match="not a valid country key"):
+            store.save(hostile, b"x", kind="text", content_type="text/plain", now=T0)
     assert not (tmp_path / "etc").exists()
+    assert store.countries() == []
 
 
 def test_corrupt_snapshot_names_the_file(history):

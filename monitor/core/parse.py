@@ -147,8 +147,13 @@ def parse(text: str, country: str | None = None, *, force_country: bool = False)
 def _country(printed: str, given: str | None, force: bool) -> Country:
     """The title wins; a given country must agree with it (same ISO code, or same name)."""
     if not given:
-        return resolve(printed)
+        title = resolve(printed)
+        if title.slug == "unknown":
+            raise ParseError(f"the title {printed!r} names no country")
+        return title
     wanted = resolve(given)
+    if wanted.iso2 is None:  # ".." "/" "中国" "Narnia" would all be stored as one country
+        raise ParseError(f"{given!r} is not a country the monitor knows (give a name or ISO code)")
     title = resolve(printed) if printed else wanted
     if force or title.iso2 is None:  # a title ISO does not know: the given name fills in
         return wanted
