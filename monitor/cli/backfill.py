@@ -98,7 +98,7 @@ class _Counts:
 
     def add(self, step: Step) -> None:
         self.listed += step.count if step.kind == "listed" else 0
-        self.downloaded += step.kind in ("stored", "unchanged")
+        self.downloaded += step.kind == "downloaded"
         self.stored += step.kind == "stored"
         self.skipped += step.kind == "skipped"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -120,8 +121,8 @@ def archive_log(store: Store, slug: str) -> Ledger[dict[str, ArchiveLog]]:
 
 @dataclass(frozen=True)
 class Step:
-    """Progress for the CLI: ``listed``, ``stored``, ``unchanged``, ``skipped``, ``failed``
-    or ``waiting``."""
+    """Progress for the CLI: ``listed``, ``downloaded``, ``stored``, ``unchanged``,
+    ``skipped``, ``failed`` or ``waiting``."""
 
     kind: str
     country: str = ""
@@ -159,10 +160,13 @@ def backfill(
     until: str | None = None,
     on_step: Callable[[Step], None] | None = None,
     sleep: Sleep = asyncio.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> list[BackfillResult]:
     """Backfill every source; ``since``/``until`` are timestamp prefixes (``2015``,
-    ``20150310``). Raises ``ArchiveError`` when the archive stops the run (429 again)."""
-    return asyncio.run(_backfill(config, store, sources, clock, since, until, on_step, sleep))
+    ``20150310``). Raises ``ArchiveBlocked`` when the archive stops the run (429 again).
+    ``sleep`` and ``monotonic`` pace the requests (tests pass a clock that only pretends)."""
+    pace = (sleep, monotonic)
+    return asyncio.run(_backfill(config, store, sources, clock, since, until, on_step, pace))
 
 
 async def _backfill(
@@ -173,7 +177,7 @@ async def _backfill(
     since: str | None,
     until: str | None,
     on_step: Callable[[Step], None] | None,
-    sleep: Sleep,
+    pace: tuple[Sleep, Callable[[], float]],
 ) -> list[BackfillResult]:
     def step(item: Step) -> None:
         if on_step:
@@ -181,7 +185,7 @@ async def _backfill(
 
     results = []
     async with _client(config) as client:
-        archive = _archive(config, client, sleep, step)
+        archive = _archive(config, client, pace, step)
         for source in sources:
             result = BackfillResult(source.country, resolve(source.country).slug, source.url)
             results.append(result)
@@ -204,11 +208,17 @@ def _client(config: Config) -> Any:
     )
 
 
-def _archive(config: Config, client: Any, sleep: Sleep, step: Callable[[Step], None]) -> Archive:
+def _archive(
+    config: Config,
+    client: Any,
+    pace: tuple[Sleep, Callable[[], float]],
+    step: Callable[[Step], None],
+) -> Archive:
     return Archive(
         config.archive,
         client,
-        sleep=sleep,
+        sleep=pace[0],
+        monotonic=pace[1],
         on_wait=lambda seconds, why: step(Step("waiting", message=why, seconds=seconds)),
         retries=config.fetch.retries,
         backoff=config.fetch.backoff,
@@ -299,6 +309,7 @@ async def _capture(
     if got.content is None:
         return skipped(got.skip or "no content")
     result.downloaded += 1
+    step(Step("downloaded", source.country, capture.timestamp))
     filename = PurePosixPath(urlsplit(capture.original).path).name
     try:
         profile = parse(
@@ -357,7 +368,8 @@ def discover(
 
     async def run() -> list[str]:
         async with _client(config) as client:
-            archive = _archive(config, client, sleep, on_step or (lambda _step: None))
+            pace = (sleep, time.monotonic)
+            archive = _archive(config, client, pace, on_step or (lambda _step: None))
             return await archive.folder(folder)
 
     urls = asyncio.run(run())
