@@ -31,7 +31,9 @@ V2 = edited(
         "Iraq has an officially recognized national CIRT called IQ-CERT.",
     ),
 )
-SOFT_404 = b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>Sorry</body></html>"
+SOFT_404 = (
+    b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>Sorry</body></html>"
+)
 
 
 def pdf(text: str, year: int) -> bytes:
@@ -43,10 +45,17 @@ def iraq_history() -> list[Archived]:
     v1, v2 = pdf(V1, 2015), pdf(V2, 2016)
     return [
         Archived("20140101000000", f"http://{ITU}/Iraq.pdf", SOFT_404, "text/html"),
-        Archived("20150310120000", f"http://{ITU.replace('www.itu.int', 'www.itu.int:80')}/Iraq.pdf", v1),
+        Archived(
+            "20150310120000", f"http://{ITU.replace('www.itu.int', 'www.itu.int:80')}/Iraq.pdf", v1
+        ),
         Archived("20150410000000", f"https://{ITU}/Iraq.pdf", v1),  # adjacent duplicate
-        Archived("20150501000000", f"http://{ITU.removeprefix('www.')}/Iraq.pdf", status="-",
-                 mimetype="warc/revisit", digest=Archived("", "", v1).digest),
+        Archived(
+            "20150501000000",
+            f"http://{ITU.removeprefix('www.')}/Iraq.pdf",
+            status="-",
+            mimetype="warc/revisit",
+            digest=Archived("", "", v1).digest,
+        ),
         Archived("20160301000000", f"https://{ITU}/Iraq.pdf", v2),
         Archived("20160401000000", f"http://{ITU}/Iraq.pdf", v1),  # an old copy again
         Archived("20160601000000", f"https://{ITU}/Iraq.pdf", b"gone", "text/html", status="404"),
@@ -112,9 +121,7 @@ def test_backfill_rebuilds_history_dated_by_the_archive(archive, tmp_path):
     assert archive.count("/web/") == 0  # nothing it has seen is downloaded again
     assert archive.count("/cdx/") == 1
     assert "from=20170101000000" in archive.requests[0]  # only what is newer
-    assert again.stdout.splitlines() == [
-        "1 source: captures 1 listed, 1 already seen"
-    ]
+    assert again.stdout.splitlines() == ["1 source: captures 1 listed, 1 already seen"]
 
     diff = run_cli("diff", "iraq", "first", "latest", cwd=tmp_path)
     assert diff.returncode == 0
@@ -132,7 +139,9 @@ def test_backfilled_history_is_placed_in_its_own_weeks(archive, tmp_path):
     first, _ = build_digest(store, iso_week("2015-W11"), now)
     assert [e.country for e in first.first_seen] == ["Iraq"]
     changed, _ = build_digest(store, iso_week("2016-W09"), now)
-    assert [(e.ref, e.comparison.old.ref) for e in changed.changes] == [("2016-02-10", "2015-03-06")]
+    assert [(e.ref, e.comparison.old.ref) for e in changed.changes] == [
+        ("2016-02-10", "2015-03-06")
+    ]
     listing = run_cli("list", "iraq", cwd=tmp_path)
     assert "seen 2015-03-10T12:00:00+00:00" in listing.stdout
 
@@ -263,3 +272,72 @@ def test_archive_log_is_shape_checked(archive, tmp_path):
     assert "malformed capture entries dropped" in ran.stderr
     assert list((tmp_path / "snapshots" / "iraq").glob("archive.json.corrupt-*"))
     assert archive.count("/web/") == 0  # the rest of the log still spares the downloads
+
+
+def test_discover_prints_and_writes_every_profile_in_the_folder(server, tmp_path):
+    def doc(name: str, scheme: str = "https") -> Archived:
+        return Archived("20150310120000", f"{scheme}://{ITU}/{name}", name.encode())
+
+    Wayback(
+        server,
+        [
+            doc("Iraq.pdf"),  # configured already
+            doc("Saudi_Arabia.pdf"),
+            doc("Saudi_Arabia.pdf", "http"),  # the same file, another spelling
+            doc("Congo(DRC).pdf"),
+            doc("Kenya.pdf", "http"),
+            doc("Foo_Bar.pdf"),  # no country by that name
+            doc(""),  # the folder's own page
+            Archived("20150310120000", "https://www.itu.int/en/ITU-D/Other/Iraq.pdf", b"x"),
+        ],
+    ).install()
+    write_config(tmp_path, server.url_for("/").rstrip("/"))
+    shown = run_cli("backfill", "--discover", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    folder = f"https://{ITU}/"
+    assert shown.stdout == (
+        "[[sources.extra]]\n"
+        'country = "Democratic Republic of the Congo"\n'
+        f'url = "{folder}Congo(DRC).pdf"\n\n'
+        "[[sources.extra]]\n"
+        'country = "Kenya"\n'
+        f'url = "{folder}Kenya.pdf"\n\n'
+        "[[sources.extra]]\n"
+        'country = "Saudi Arabia"\n'
+        f'url = "{folder}Saudi_Arabia.pdf"\n'
+    )
+    assert shown.stderr.splitlines() == [
+        f"{folder}: 3 new countries, 1 already configured, 1 not matched",
+        f"not matched to a country: https://{ITU}/Foo_Bar.pdf",
+    ]
+    written = run_cli("backfill", "--discover", "--write", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == "added 3 sources to config.toml\n"
+    config = load_config(tmp_path / "config.toml")
+    assert [s.country for s in config.sources] == [
+        "Iraq",
+        "Democratic Republic of the Congo",
+        "Kenya",
+        "Saudi Arabia",
+    ]
+    again = run_cli("backfill", "--discover", cwd=tmp_path)
+    assert again.stdout == ""
+    assert again.stderr.startswith(f"{folder}: 0 new countries, 4 already configured")
+
+
+@pytest.mark.parametrize(
+    ("archive", "message"),
+    [
+        ('kind = "cdx"', 'archive.kind: must be "wayback" or "memento"'),
+        ('url = "ftp://archive.example"', "archive.url: must be http(s)"),
+        ("wait_429 = 5", "archive.wait_429: must be at least 60"),
+        ("lists_per_minute = 0", "archive.lists_per_minute: must be more than 0"),
+        ("pace = 3", "archive.pace: unknown key"),
+    ],
+)
+def test_archive_settings_are_checked(tmp_path, archive, message):
+    (tmp_path / "config.toml").write_text(f"[archive]\n{archive}\n")
+    ran = run_cli("backfill", cwd=tmp_path)
+    assert ran.returncode == 1
+    assert ran.stderr.startswith(f"error: config.toml: {message}")
+    assert len(ran.stderr.splitlines()) == 1

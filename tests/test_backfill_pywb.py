@@ -115,8 +115,7 @@ def test_backfill_through_a_memento_archive(pywb, tmp_path):
         "1 source: captures 4 listed, 4 downloaded, 2 stored, 1 unchanged, 1 skipped",
     ]
     assert first.stderr.splitlines() == [
-        "Iraq: skipped capture 20140101000000: expected a PDF but got an HTML page "
-        "(Page not found)"
+        "Iraq: skipped capture 20140101000000: expected a PDF but got an HTML page (Page not found)"
     ]
     store = Store(tmp_path / "snapshots")
     snaps = [store.load(ref) for ref in store.refs("iraq")]

@@ -56,9 +56,7 @@ class Wayback:
     requests: list[str] = field(default_factory=list)
 
     def install(self) -> Wayback:
-        self.server.expect_request(re.compile(r"^/cdx/search/cdx$")).respond_with_handler(
-            self._cdx
-        )
+        self.server.expect_request(re.compile(r"^/cdx/search/cdx$")).respond_with_handler(self._cdx)
         self.server.expect_request(re.compile(r"^/web/.*")).respond_with_handler(self._play)
         return self
 
@@ -87,7 +85,11 @@ class Wayback:
             (
                 c
                 for c in self.captures
-                if (canonical(c.original).startswith(wanted) if prefix else canonical(c.original) == wanted)
+                if (
+                    canonical(c.original).startswith(wanted)
+                    if prefix
+                    else canonical(c.original) == wanted
+                )
             ),
             key=lambda c: (canonical(c.original), c.timestamp),
         )

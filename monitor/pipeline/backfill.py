@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -386,7 +387,7 @@ def map_documents(config: Config, folder: str, urls: Sequence[str]) -> Discovery
         name = PurePosixPath(urlsplit(url).path).name
         if not name.lower().endswith(_DOCUMENTS):
             continue
-        country = resolve(unquote(PurePosixPath(name).stem).replace("_", " ").strip())
+        country = resolve(_file_country(name))
         if country.iso2 is None:
             unmatched.append(url)
         elif country.slug in configured:
@@ -399,6 +400,12 @@ def map_documents(config: Config, folder: str, urls: Sequence[str]) -> Discovery
         tuple(sorted(already)),
         tuple(unmatched),
     )
+
+
+def _file_country(name: str) -> str:
+    """``Saudi_Arabia.pdf`` → ``Saudi Arabia``; ``Congo(DRC).pdf`` → ``Congo DRC``."""
+    stem = unquote(PurePosixPath(name).stem)
+    return " ".join(re.sub(r"[_()]", " ", stem).split())
 
 
 def source_lines(found: Sequence[SourceConfig]) -> str:
