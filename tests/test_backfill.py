@@ -20,6 +20,7 @@ from tests.pdfs import text_to_pdf
 from tests.wayback import Archived, Wayback
 
 ITU = "www.itu.int/en/ITU-D/Cybersecurity/Documents/Country_Profiles"
+ITU_80 = ITU.replace("www.itu.int", "www.itu.int:80")
 IRAQ_URL = f"https://{ITU}/Iraq.pdf"
 V1 = IRAQ
 V2 = edited(
@@ -109,7 +110,7 @@ def test_backfill_rebuilds_history_dated_by_the_archive(archive, tmp_path):
     assert first_snap.source.seen_at == "2015-03-10T12:00:00+00:00"
     assert first_snap.source.capture == "20150310120000"
     assert first_snap.source.capture_url == (
-        f"{archive.url}/web/20150310120000id_/http://{ITU.replace('www.itu.int', 'www.itu.int:80')}/Iraq.pdf"
+        f"{archive.url}/web/20150310120000id_/http://{ITU_80}/Iraq.pdf"
     )
     latest = store.load(store.resolve("iraq", "latest"))
     assert latest.source.seen_at == "2016-03-01T00:00:00+00:00"
