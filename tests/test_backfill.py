@@ -342,3 +342,41 @@ def test_archive_settings_are_checked(tmp_path, archive, message):
     assert ran.returncode == 1
     assert ran.stderr.startswith(f"error: config.toml: {message}")
     assert len(ran.stderr.splitlines()) == 1
+
+
+def test_playback_tells_archived_answers_from_the_archives_own(server):
+    from monitor.config import ArchiveConfig
+    from monitor.edges.archive import Archive, Listed
+    from monitor.edges.fetch import make_client
+
+    moved = "https://www.itu.int/new/Iraq.pdf"
+    Wayback(
+        server,
+        [
+            Archived("20150310120000", f"https://{ITU}/Iraq.pdf", b"%PDF-1.4 x"),
+            Archived(
+                "20160101000000", f"https://{ITU}/Iraq.pdf", b"", status="302", location=moved
+            ),
+            Archived("20160601000000", f"https://{ITU}/Iraq.pdf", b"gone", "text/html", "404"),
+        ],
+    ).install()
+    sleeps = Sleeps()
+
+    async def play(timestamp: str):
+        config = ArchiveConfig(url=server.url_for("/").rstrip("/"))
+        async with make_client(timeout=5, user_agent="test", concurrency=1) as client:
+            archive = Archive(config, client, sleep=sleeps, monotonic=sleeps.monotonic)
+            return await archive.fetch(Listed(timestamp, f"https://{ITU}/Iraq.pdf"))
+
+    ok = asyncio.run(play("20150310120000"))
+    assert (ok.status, ok.content, ok.skip) == (200, b"%PDF-1.4 x", None)
+    redirect = asyncio.run(play("20160101000000"))
+    assert redirect.skip == f"archived redirect (HTTP 302) to {moved}"
+    gone = asyncio.run(play("20160601000000"))
+    assert gone.skip == "archived HTTP 404 page"
+    jumped = asyncio.run(play("20150311000000"))  # no capture then: the archive jumps
+    assert jumped.skip == (
+        "the archive has no capture at this time (redirects to "
+        f"{server.url_for('/').rstrip('/')}/web/20150310120000id_/https://{ITU}/Iraq.pdf: "
+        "found capture at 20150310120000)"
+    )

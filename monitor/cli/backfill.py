@@ -70,7 +70,7 @@ def backfill_command(
 
     sources = sources_named(config, list(countries))
     store = options.store(config)
-    with _progress(options) as on_step:
+    with _Progress(options) as on_step:
         results = backfill(
             config, store, sources, clock=now, since=since, until=until, on_step=on_step
         )
@@ -109,7 +109,7 @@ class _Counts:
         )
 
 
-class _progress:
+class _Progress:
     """A progress line on a terminal (counts, and the wait when pacing); plain lines
     otherwise: one per stored version on stdout, skips and errors on stderr."""
 
@@ -117,6 +117,7 @@ class _progress:
         self.options = options
         self.live: Any = None
         self.counts = _Counts()
+        self.country = "listing captures"
 
     def __enter__(self) -> Callable[[Step], None]:
         if sys.stderr.isatty() and not self.options.quiet:
@@ -134,9 +135,9 @@ class _progress:
     def step(self, step: Step) -> None:
         self.counts.add(step)
         if self.live is not None:
-            what = f"{step.country}: " if step.country else ""
-            wait = f" — waiting {step.seconds:.0f} s ({step.message})" if step.seconds else ""
-            self.live.update(self.task, description=f"{what}{self.counts}{wait}")
+            self.country = step.country or self.country
+            wait = f" — waiting {step.seconds:.1f} s ({step.message})" if step.seconds else ""
+            self.live.update(self.task, description=f"{self.country}: {self.counts}{wait}")
         line = _line(step)
         if line is None:
             return

@@ -55,6 +55,7 @@ class Playback:
     """What the archive served for a capture: the bytes, or why they are not a document."""
 
     url: str
+    status: int
     content: bytes | None
     content_type: str | None
     skip: str | None = None  # an archived redirect or error, or no such capture
@@ -68,6 +69,11 @@ def canonical(url: str) -> str:
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = parts.path or "/"
     return netloc + path + (f"?{parts.query}" if parts.query else "")
+
+
+def _key(url: str) -> str:
+    """Archives compare URLs without case (the Internet Archive's SURT keys are lower-case)."""
+    return canonical(url).lower()
 
 
 @dataclass
@@ -149,8 +155,8 @@ class Archive:
                 await self.sleep(self.config.wait_429)
                 continue
             if got.status == 200:
-                return Playback(got.url, got.content, got.content_type)
-            return Playback(got.url, None, None, _why_not(got.status, got.headers))
+                return Playback(got.url, 200, got.content, got.content_type)
+            return Playback(got.url, got.status, None, None, _why_not(got.status, got.headers))
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- listing ----------------------------------------------------------------------
@@ -178,9 +184,9 @@ class Archive:
             if until:
                 params["to"] = until
             found = await self._cdx(params, label)
-        wanted = canonical(url)
+        wanted = _key(url)
         return sorted(
-            (c for c in found if canonical(c.original) == wanted),
+            (c for c in found if _key(c.original) == wanted),
             key=lambda c: c.timestamp,
         )
 
@@ -233,7 +239,7 @@ class Archive:
         except FetchError as exc:
             raise ArchiveError(f"cannot list captures at {self.root}: {exc}") from exc
         if got.content is None:
-            if missing_is_empty and got.skip and "404" in got.skip:
+            if missing_is_empty and got.status == 404:
                 return b""  # a TimeMap of a URL the archive never captured
             raise ArchiveError(f"cannot list captures at {url}: {got.skip}")
         return got.content
