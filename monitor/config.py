@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,21 @@ class EmailConfig:
 
 
 @dataclass(frozen=True)
+class ArchiveConfig:
+    """A web archive to rebuild history from (``monitor backfill``).
+
+    The Internet Archive allows about 30 CDX (listing) requests a minute per address and
+    firewalls a client that keeps asking after a 429, so the defaults stay well below."""
+
+    url: str = "https://web.archive.org"
+    kind: str = "wayback"  # "wayback": CDX API with digests; "memento": RFC 7089 TimeMaps
+    lists_per_minute: float = 15.0  # CDX or TimeMap requests
+    downloads_per_minute: float = 30.0  # captures downloaded
+    wait_429: float = 60.0  # seconds to back off after a 429 (at least 60)
+    timeout: float = 60.0  # seconds; archive listings can be slow
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     country: str
     url: str
@@ -91,6 +106,8 @@ class Config:
     email: EmailConfig = field(default_factory=EmailConfig)
     sources: tuple[SourceConfig, ...] = ()
     extract: ExtractConfig = field(default_factory=ExtractConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    url_template: str | None = None  # sources.url_template, for `monitor backfill --discover`
 
     def trigger(self, job: str) -> CronTrigger:
         """The APScheduler trigger of ``[schedule] <job>``; a bad expression is a
@@ -243,6 +260,29 @@ def _one_source_per_country(sources: list[SourceConfig], names: list[str], where
         seen[country.iso2] = entry
 
 
+def _template(sources: dict[str, Any]) -> str | None:
+    template = sources.get("url_template")
+    return template if isinstance(template, str) and "{name}" in template else None
+
+
+def _archive(data: Any, where: str) -> ArchiveConfig:
+    archive = _section(ArchiveConfig, data, where)
+    if archive.kind not in ("wayback", "memento"):
+        raise ConfigError(f'{where}.kind: must be "wayback" or "memento", not {archive.kind!r}')
+    if not archive.url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}.url: must be http(s), not {archive.url!r}")
+    for key in ("lists_per_minute", "downloads_per_minute"):
+        if getattr(archive, key) <= 0:
+            raise ConfigError(f"{where}.{key}: must be more than 0")
+    if archive.wait_429 < 60:
+        raise ConfigError(
+            f"{where}.wait_429: must be at least 60 (seconds), or the archive blocks the client"
+        )
+    if archive.timeout <= 0:
+        raise ConfigError(f"{where}.timeout: must be more than 0")
+    return replace(archive, url=archive.url.rstrip("/"))
+
+
 def find_config(explicit: Path | None) -> Path | None:
     """--config, then $MONITOR_CONFIG, then ./config.toml; None when there is none."""
     if explicit is not None:
@@ -277,7 +317,15 @@ def load_config(explicit: Path | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     name = str(path) if path else "config"
-    unknown = set(data) - {"storage", "fetch", "schedule", "email", "sources", "extract"}
+    unknown = set(data) - {
+        "storage",
+        "fetch",
+        "schedule",
+        "email",
+        "sources",
+        "extract",
+        "archive",
+    }
     if unknown:
         raise ConfigError(f"{name}: [{sorted(unknown)[0]}]: unknown section")
     storage = _section(StorageConfig, data.get("storage", {}), f"{name}: storage")
@@ -307,10 +355,12 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         )
     return Config(
         path=path,
+        archive=_archive(data.get("archive", {}), f"{name}: archive"),
         storage=storage,
         fetch=fetch,
         schedule=_section(ScheduleConfig, data.get("schedule", {}), f"{name}: schedule"),
         email=email,
         sources=_sources(data.get("sources", {}), f"{name}: sources"),
         extract=extract,
+        url_template=_template(data.get("sources", {})),
     )

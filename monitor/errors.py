@@ -16,6 +16,18 @@ class FetchError(MonitorError):
     """A source could not be downloaded."""
 
 
+class RateLimited(FetchError):
+    """A server answered 429 Too Many Requests (a web archive asking us to slow down)."""
+
+
+class ArchiveError(FetchError):
+    """A web archive could not be listed or stopped answering (blocked, unreachable)."""
+
+
+class ArchiveBlocked(ArchiveError):
+    """A web archive kept answering 429: the run stops before the archive blocks us."""
+
+
 class ExtractError(MonitorError):
     """Bytes could not be turned into text (not a PDF, truncated, encrypted, empty)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -43,25 +44,37 @@ def parse_command(
 @click.option(
     "--force-country", is_flag=True, help="Use --country even where a printed title disagrees."
 )
+@click.option(
+    "--seen",
+    metavar="DATE",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="When the document was first seen (UTC; default: now): places it in the history.",
+)
 @pass_options
 def import_command(
-    options: Options, files: tuple[Path, ...], country: str | None, force_country: bool
+    options: Options,
+    files: tuple[Path, ...],
+    country: str | None,
+    force_country: bool,
+    seen: datetime | None,
 ) -> None:
     """Add local documents (PDF, text or HTML) to the history (backfill).
 
     Prints one line per file: new, revised or unchanged on stdout, errors on stderr.
-    Exits 1 if any failed.
+    Exits 1 if any failed. A version older than the newest stored one is history: the
+    country page shows it, the weekly digest does not announce it.
 
-    Example: monitor import old/Iraq-2014.pdf old/Iraq-2015.pdf --country Iraq
+    Example: monitor import old/Iraq-2014.pdf --country Iraq --seen 2014-05-01
     """
     from monitor.pipeline.documents import import_files
 
+    when = seen.replace(tzinfo=UTC) if seen else now()
     failed = 0
     config = options.config()
     results = import_files(
         options.store(config),
         list(files),
-        now=now(),
+        now=when,
         country=country,
         force_country=force_country,
         config=config,

@@ -3,6 +3,11 @@
 A change event is a stored snapshot together with its diff from the snapshot before it; it
 belongs to the moment the monitor first saw it (``seen_at``), not to the profile's own
 "last updated" date, so a revision published under an old date still shows up this week.
+
+A version stored after a newer one (an old PDF imported by hand, a capture found in a web
+archive) is history: country pages and the feed place it by its date, but a digest tells
+what was news when it was seen, so it never announces history, and compares each version
+with the one before it that was news.
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ class Event:
     ref: str
     seen_at: datetime
     comparison: Comparison | None  # None for the first snapshot of a country
+    history: bool = False  # stored after a newer version: never news in a digest
 
     @property
     def first(self) -> bool:
@@ -100,8 +106,10 @@ class CountryHistory:
     slug: str
     country: str
     snapshots: tuple[Snapshot, ...]
-    events: tuple[Event, ...]
+    events: tuple[Event, ...]  # each snapshot against the one before it by date
     unreadable: tuple[str, ...] = ()  # snapshot files that could not be read, with why
+    news: tuple[Event, ...] = ()  # what digests tell: each non-history snapshot against the
+    # non-history one before it (history inserted later never rewrites an old digest)
 
 
 def side(snapshot: Snapshot) -> Side:
@@ -119,17 +127,29 @@ def history_of(
 ) -> CountryHistory:
     """A country's snapshots (oldest first) and the events between consecutive ones."""
     country = snapshots[-1].profile.country if snapshots else slug
-    events = []
-    for index, snap in enumerate(snapshots):
+
+    def event(snap: Snapshot, before: Snapshot | None) -> Event:
         comparison = None
-        if index:
-            before = snapshots[index - 1]
+        if before is not None:
             comparison = compare(
                 slug, country, (side(before), before.profile), (side(snap), snap.profile)
             )
         seen = datetime.fromisoformat(snap.source.seen_at)
-        events.append(Event(slug, country, snap.ref.name, seen, comparison))
-    return CountryHistory(slug, country, tuple(snapshots), tuple(events), tuple(unreadable))
+        return Event(slug, country, snap.ref.name, seen, comparison, snap.source.history)
+
+    events: list[Event] = []
+    news: list[Event] = []
+    last_news: Snapshot | None = None
+    for index, snap in enumerate(snapshots):
+        previous = snapshots[index - 1] if index else None
+        events.append(event(snap, previous))
+        if snap.source.history:
+            continue
+        news.append(events[-1] if last_news is previous else event(snap, last_news))
+        last_news = snap
+    return CountryHistory(
+        slug, country, tuple(snapshots), tuple(events), tuple(unreadable), tuple(news)
+    )
 
 
 @dataclass(frozen=True)
@@ -180,7 +200,7 @@ def make_digest(
     generated_at: datetime,
 ) -> Digest:
     events = sorted(
-        (e for h in histories for e in h.events if period.contains(e.seen_at)),
+        (e for h in histories for e in h.news if period.contains(e.seen_at)),
         key=lambda e: (e.seen_at, e.slug, e.ref),
     )
     checked_all = sorted(set(checked) | {e.slug for e in events})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -57,6 +57,23 @@ class Source:
     url: str | None = None
     file: str | None = None
     raw: str | None = None  # file name of the raw document beside the snapshot
+    capture: str | None = None  # web-archive capture timestamp (YYYYMMDDhhmmss) it came from
+    capture_url: str | None = None  # where the archive serves that capture
+    history: bool = False  # stored after a newer version: the past, not news for a digest
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One web-archive capture of a document: when the archive took it, and where it is."""
+
+    timestamp: str  # 14 digits, UTC, as archives spell it
+    url: str  # the capture as archived (``…/<timestamp>id_/<original>``)
+
+    @property
+    def moment(self) -> datetime:
+        """The capture's time: when the archive first shows this content."""
+        stamp = self.timestamp.ljust(14, "0")
+        return datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ redirects). Each download: conditional headers when we have them, redirects foll
 hand (http and https only, at most 5), a streamed size cap that stops reading as soon as
 it is passed, and retries with exponential backoff and jitter (stamina) on timeouts,
 connection errors, 429 (honouring Retry-After) and 5xx, never on other 4xx.
+
+Web-archive playback (``raw=True``) returns the archived response as it is: any status,
+redirects not followed, headers kept (``Memento-Datetime`` tells an archived response from
+the archive's own). With ``retry_429=False`` a 429 raises ``RateLimited`` at once, for a
+caller that must wait far longer than a retry would (the Internet Archive).
 """
 
 from __future__ import annotations
@@ -14,14 +19,15 @@ import email.utils
 import logging
 import socket
 import ssl
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 import stamina
 import stamina.instrumentation
 
-from monitor.errors import FetchError
+from monitor.errors import FetchError, RateLimited
 
 log = logging.getLogger("monitor.fetch")
 # Our own line per retry (country, URL, attempt, cause) replaces stamina's generic one.
@@ -40,6 +46,7 @@ class Download:
     etag: str | None
     last_modified: str | None
     attempts: int = 1
+    headers: Mapping[str, str] = field(default_factory=dict)  # only with raw=True
 
     @property
     def not_modified(self) -> bool:
@@ -121,17 +128,31 @@ async def download(
     wait_max: float = 30.0,
     label: str = "",
     deadline: float | None = None,
+    raw: bool = False,
+    retry_429: bool = True,
 ) -> Download:
     """GET one URL; raises ``FetchError`` with the cause (status, timeout, size, redirect).
 
     Each retry is logged as one line naming ``label`` (the country), the URL, the attempt
     and the cause. ``deadline`` bounds the whole download, retries included: ``timeout``
-    only bounds each wait for bytes, which a server sending one byte a second never hits."""
+    only bounds each wait for bytes, which a server sending one byte a second never hits.
+    ``raw`` (web archives) returns any archived status with its headers instead of judging
+    it; ``retry_429`` off lets the caller pace itself after a 429."""
     scope = asyncio.timeout(deadline)
     try:
         async with scope:
             return await _download(
-                client, url, max_bytes, retries, etag, last_modified, wait_initial, wait_max, label
+                client,
+                url,
+                max_bytes,
+                retries,
+                etag,
+                last_modified,
+                wait_initial,
+                wait_max,
+                label,
+                raw,
+                retry_429,
             )
     except TimeoutError as exc:
         if not scope.expired():
@@ -151,6 +172,8 @@ async def _download(
     wait_initial: float,
     wait_max: float,
     label: str,
+    raw: bool,
+    retry_429: bool,
 ) -> Download:
     headers = {}
     if etag:
@@ -170,7 +193,9 @@ async def _download(
             with attempt:
                 attempts += 1
                 try:
-                    result = await _get_once(client, url, headers, max_bytes)
+                    result = await _get_once(
+                        client, url, headers, max_bytes, raw=raw, retry_429=retry_429
+                    )
                 except Exception as exc:
                     if attempts <= retries and _should_retry(exc) is not False:
                         log.info(
@@ -211,7 +236,13 @@ def _transport_cause(exc: httpx.TransportError) -> str:
 
 
 async def _get_once(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    max_bytes: int,
+    *,
+    raw: bool = False,
+    retry_429: bool = True,
 ) -> Download:
     current = httpx.URL(url)
     if current.scheme not in ("http", "https"):
@@ -221,7 +252,7 @@ async def _get_once(
             client.build_request("GET", current, headers=headers), stream=True
         )
         try:
-            if response.has_redirect_location:
+            if response.has_redirect_location and not raw:
                 await _drain(response)
                 location = response.headers.get("location", "")
                 target = current.join(location)
@@ -231,14 +262,22 @@ async def _get_once(
                     )
                 current = target
                 continue
-            return await _finish(response, str(current), max_bytes)
+            return await _finish(response, str(current), max_bytes, raw, retry_429)
         finally:
             await response.aclose()
     raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) from {url}")
 
 
-async def _finish(response: httpx.Response, url: str, max_bytes: int) -> Download:
+async def _finish(
+    response: httpx.Response, url: str, max_bytes: int, raw: bool = False, retry_429: bool = True
+) -> Download:
     status = response.status_code
+    if status == 429 and not retry_429:
+        await _drain(response)
+        raise RateLimited(f"HTTP 429 Too Many Requests from {url}")
+    if raw and status < 500 and status not in (200, 429):
+        await _drain(response)  # an archived 404 or redirect: its status is the answer
+        return Download(url, status, None, None, None, None, headers=_lower(response.headers))
     if status == 304:
         await _drain(response)  # an unread response costs the connection: read the nothing
         return Download(url, 304, None, None, None, None)
@@ -268,6 +307,7 @@ async def _finish(response: httpx.Response, url: str, max_bytes: int) -> Downloa
         response.headers.get("content-type"),
         response.headers.get("etag"),
         response.headers.get("last-modified"),
+        headers=_lower(response.headers) if raw else {},
     )
 
 
@@ -296,3 +336,7 @@ def make_client(
         verify=tls if tls is not None else True,
         limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
     )
+
+
+def _lower(headers: httpx.Headers) -> dict[str, str]:
+    return {key.lower(): value for key, value in headers.items()}

@@ -25,6 +25,7 @@ from monitor.core.findings import rederive
 from monitor.core.jsonform import loads
 from monitor.core.profile import Profile, from_dict, to_dict
 from monitor.core.snapshot import (
+    Capture,
     Outcome,
     SaveResult,
     Snapshot,
@@ -42,6 +43,7 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.json$")
 _REF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")
 _RELATIVE = re.compile(r"^(latest|first)(?:~(\d+))?$")
+_CAPTURE_FIELDS = ("capture", "capture_url", "history")
 _RAW_EXTENSIONS = {"pdf": "pdf", "html": "html", "text": "txt"}
 
 
@@ -226,13 +228,18 @@ class Store:
         now: datetime,
         url: str | None = None,
         file: str | None = None,
+        capture: Capture | None = None,
     ) -> SaveResult:
         """Store a parsed document unless the same content is already stored.
 
         Same content under its date → ``unchanged`` (nothing written); other content under
         a stored date → a new revision; a new date → ``new``. A document without a "Last
-        updated" line is keyed by the day it is first seen.
+        updated" line is keyed by the day it is first seen. A web-archive ``capture`` is
+        recorded, and is when the document was first seen; a version older than the newest
+        stored one is marked as history (reports do not announce it as news).
         """
+        if capture is not None:
+            now = capture.moment
         slug = check_slug(profile.slug)
         profile_data = to_dict(profile)
         digest = content_hash(profile_data)
@@ -258,11 +265,16 @@ class Store:
                 url=url,
                 file=file,
                 raw=raw_name,
+                capture=capture.timestamp if capture else None,
+                capture_url=capture.url if capture else None,
+                history=bool(refs) and key < refs[-1].key,
             )
             document = {
                 "schema": SCHEMA,
                 "profile": profile_data,
-                "source": asdict(source),
+                "source": {  # capture fields only when there is one: older files stay alike
+                    k: v for k, v in asdict(source).items() if v or k not in _CAPTURE_FIELDS
+                },
                 "dated_by": dated_by,
                 "content_sha256": digest,
             }
