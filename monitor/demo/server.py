@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 
 class Documents:
@@ -44,7 +45,7 @@ def serve(documents: Documents, latency: float = 0.0) -> Iterator[str]:
         def do_GET(self) -> None:
             if latency:
                 time.sleep(latency)
-            found = documents.get(self.path)
+            found = documents.get(unquote(self.path))
             if found is None:
                 self.send_error(404)
                 return
