@@ -31,20 +31,31 @@ def iraq_served(server, tmp_path: Path, extra: str = "") -> Path:
     return write_config(tmp_path, extra + source(server.url_for("/Iraq.txt")))
 
 
-@pytest.mark.parametrize("content", ["null", "[]", '{"last_check": "garbage"}', "{not json"])
-def test_a_damaged_state_file_is_set_aside_and_rebuilt(server, tmp_path, content):
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (".state.json", "null"),
+        (".state.json", "[]"),
+        (".state.json", '{"countries": {"iraq": {"last_check": "garbage"}}}'),
+        (".state.json", "{not json"),
+        ("iraq/state.json", '{"last_check": "garbage"}'),  # where older versions kept it
+        ("iraq/state.json", "[]"),
+    ],
+)
+def test_a_damaged_state_file_is_set_aside_and_rebuilt(server, tmp_path, name, content):
     iraq_served(server, tmp_path)
-    state = tmp_path / "snapshots" / "iraq" / "state.json"
-    state.parent.mkdir(parents=True)
+    state = tmp_path / "snapshots" / name
+    state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(content)
     first = run_cli("fetch", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0] == "Iraq: new iraq 2015-03-06"
-    assert "state.json was damaged" in first.stderr
-    aside = list(state.parent.glob("state.json.corrupt-*"))
+    assert f"{state.name} was damaged" in first.stderr
+    aside = list(state.parent.glob(f"{state.name}.corrupt-*"))
     assert len(aside) == 1
     assert aside[0].read_text() == content  # kept for a person to look at
-    assert json.loads(state.read_text())["last_check"].startswith("20")
+    central = json.loads((tmp_path / "snapshots" / ".state.json").read_text())
+    assert central["countries"]["iraq"]["last_check"].startswith("20")
     for command in (("status",), ("list",), ("report",), ("run",)):
         assert run_cli(*command, cwd=tmp_path).returncode == 0, command
 
@@ -253,7 +264,8 @@ def test_leftover_temp_files_are_tidied_by_the_next_run(server, tmp_path):
     leftovers = [
         reports / ".2026-W47.html.x1.tmp",
         reports / "countries" / ".iraq.html.x2.tmp",
-        country / ".state.json.x3.tmp",
+        tmp_path / "snapshots" / ".state.json.x3.tmp",
+        country / ".state.json.x4.tmp",
     ]
     for path in leftovers:
         path.write_text("half")

@@ -423,5 +423,5 @@ def test_a_document_of_another_country_is_an_error_naming_both(server, tmp_path)
     assert result.outcome == Outcome.ERROR
     assert "the document is the profile of Iraq" in result.error
     assert "not of Kenya" in result.error
-    assert store.countries() == ["kenya"]  # only its state.json: no snapshot
-    assert store.refs("kenya") == []
+    assert store.countries() == []  # no snapshot, no folder
+    assert store.read_state("kenya").consecutive_failures == 1

@@ -172,9 +172,41 @@ def _country_state(slug: str) -> Callable[[Any], tuple[CountryState, str | None]
 
 
 def country_states(directory: Path, slug: str) -> Ledger[CountryState]:
+    """A country's own ``state.json``: where state lived before ``.state.json``; still read
+    for a country the central file does not know yet, never written."""
     return Ledger(
         directory / "state.json", _country_state(slug), asdict, lambda: CountryState(slug)
     )
+
+
+States = dict[str, CountryState]
+
+
+def _states(data: Any) -> tuple[States, str | None]:
+    countries = _mapping(_mapping(data, "states").get("countries", {}), "countries")
+    out: States = {}
+    dropped = []
+    for slug, entry in countries.items():
+        try:
+            out[slug] = _country_state(slug)(entry)[0]
+        except (Damaged, TypeError, ValueError) as exc:
+            dropped.append(f"{slug}: {exc}")
+    return out, "; ".join(dropped) or None
+
+
+def _dump_states(states: States) -> dict[str, Any]:
+    return {
+        "countries": {
+            slug: {k: v for k, v in asdict(state).items() if k != "slug"}
+            for slug, state in sorted(states.items())
+        }
+    }
+
+
+def all_states(snapshots: Path) -> Ledger[States]:
+    """Every country's fetch bookkeeping in one file, ``<snapshots>/.state.json``: a run
+    writes it once per batch of documents, not once per country."""
+    return Ledger(snapshots / ".state.json", _states, _dump_states, dict)
 
 
 # -- the run log ----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from monitor.core.snapshot import (
     content_hash,
 )
 from monitor.edges.files import remove_temp_files, sync_dir, write_atomic, write_json
-from monitor.edges.state import CountryState, country_states
+from monitor.edges.state import CountryState, all_states, country_states
 from monitor.errors import SnapshotNotFound, StoreError
 
 SCHEMA = 1
@@ -204,17 +204,40 @@ class Store:
         except Exception as exc:
             raise StoreError(f"{path}: corrupt snapshot ({type(exc).__name__}: {exc})") from exc
 
+    def read_states(self) -> dict[str, CountryState]:
+        """Every country's bookkeeping (``.state.json``; a country it does not know yet is
+        read from its own ``state.json``, where older versions kept it)."""
+        states = all_states(self.root).read()
+        for slug in self.countries():
+            if slug not in states and (self.root / slug / "state.json").is_file():
+                states[slug] = country_states(self.country_dir(slug), slug).read()
+        return states
+
     def read_state(self, slug: str) -> CountryState:
-        """A country's bookkeeping; a damaged state.json is set aside and rebuilt."""
-        return country_states(self.country_dir(slug), slug).read()
+        """A country's bookkeeping; a damaged file is set aside and rebuilt."""
+        check_slug(slug)
+        found = all_states(self.root).read().get(slug)
+        if found is None and (self.root / slug / "state.json").is_file():
+            found = country_states(self.country_dir(slug), slug).read()
+        return found or CountryState(slug)
+
+    def update_states(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Apply ``{slug: {field: value}}`` in one write, under the store lock."""
+        if not changes:
+            return
+        with self.lock():
+            ledger = all_states(self.root)
+            states = ledger.read()
+            for slug, fields in changes.items():
+                if slug not in states:
+                    states[slug] = self.read_state(slug)
+                states[slug] = replace(states[slug], **fields)
+            ledger.write(states)
 
     def update_state(self, slug: str, **changes: Any) -> CountryState:
-        """Read-modify-write of state.json under the store lock."""
-        with self.lock():
-            ledger = country_states(self.country_dir(slug), slug)
-            state = replace(ledger.read(), **changes)
-            ledger.write(state)
-            return state
+        """Read-modify-write of one country's bookkeeping under the store lock."""
+        self.update_states({check_slug(slug): changes})
+        return self.read_state(slug)
 
     # -- saving ------------------------------------------------------------------------
 

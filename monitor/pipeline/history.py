@@ -28,12 +28,12 @@ def all_histories(store: Store) -> list[CountryHistory]:
 
 
 def states(store: Store) -> Iterator[tuple[str, CountryState]]:
-    """Every country's state (an unreadable one is skipped)."""
-    for slug in store.countries():
-        try:
-            yield slug, store.read_state(slug)
-        except StoreError:
-            continue
+    """Every country's state, including countries never stored (a failing first fetch)."""
+    try:
+        found = store.read_states()
+    except StoreError:
+        return
+    yield from sorted(found.items())
 
 
 def failures(store: Store) -> list[Failure]:

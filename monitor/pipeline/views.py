@@ -60,12 +60,9 @@ def status(config: Config, store: Store, now: datetime, fmt: str = "text") -> st
             "next": upcoming.isoformat() if upcoming else None,
         }
     countries: list[dict[str, object]] = []
-    for slug in store.countries():
-        try:
-            found = store.read_state(slug)
-        except StoreError as exc:
-            countries.append({"slug": slug, "error": str(exc)})
-            continue
+    known = store.read_states()
+    for slug in sorted(set(store.countries()) | set(known)):
+        found = known.get(slug) or store.read_state(slug)
         countries.append(
             {
                 "slug": slug,
