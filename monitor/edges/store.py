@@ -14,15 +14,15 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import asdict, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from monitor.core.countries import resolve, slugify, suggest
 from monitor.core.findings import rederive
-from monitor.core.jsonform import loads
+from monitor.core.jsonform import dumps, loads
 from monitor.core.profile import Profile, from_dict, to_dict
 from monitor.core.snapshot import (
     Capture,
@@ -33,7 +33,7 @@ from monitor.core.snapshot import (
     Source,
     content_hash,
 )
-from monitor.edges.files import remove_temp_files, sync_dir, write_atomic, write_json
+from monitor.edges.files import remove_temp_files, write_all
 from monitor.edges.state import CountryState, all_states, country_states
 from monitor.errors import SnapshotNotFound, StoreError
 
@@ -44,6 +44,22 @@ _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.json$")
 _REF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")
 _RELATIVE = re.compile(r"^(latest|first)(?:~(\d+))?$")
 _CAPTURE_FIELDS = ("capture", "capture_url", "history")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A parsed document on its way into the store, and where it came from."""
+
+    profile: Profile
+    raw: bytes
+    kind: str  # "pdf", "html" or "text": the raw file's extension
+    content_type: str
+    now: datetime  # when it was seen (a capture's own time wins)
+    url: str | None = None
+    file: str | None = None
+    capture: Capture | None = None
+
+
 _RAW_EXTENSIONS = {"pdf": "pdf", "html": "html", "text": "txt"}
 
 
@@ -261,53 +277,104 @@ class Store:
         recorded, and is when the document was first seen; a version older than the newest
         stored one is marked as history (reports do not announce it as news).
         """
-        if capture is not None:
-            now = capture.moment
+        item = Incoming(profile, raw, kind, content_type, now, url, file, capture)
+        (result,) = self.save_batch([item])
+        if isinstance(result, StoreError):
+            raise result
+        return result
+
+    def save_batch(self, items: Sequence[Incoming]) -> list[SaveResult | StoreError]:
+        """``save`` for many documents with one group commit: all their files made durable
+        together, then published (raw documents before the snapshots that name them), then
+        the folders once. One item's error is its own result; a failed commit fails the
+        items it was writing."""
+        with self.lock():
+            planned: dict[str, list[tuple[SnapshotRef, str]]] = {}
+            results: list[SaveResult | StoreError] = []
+            writes: list[tuple[int, Path, bytes, Path, dict[str, Any]]] = []
+            for index, item in enumerate(items):
+                try:
+                    result, write = self._plan(item, planned)
+                except StoreError as exc:
+                    results.append(exc)
+                    continue
+                results.append(result)
+                if write is not None:
+                    writes.append((index, *write))
+            if writes:
+                try:
+                    for _, raw_path, _, _, _ in writes:
+                        self._make(raw_path.parent)
+                    write_all(
+                        [(raw_path, raw) for _, raw_path, raw, _, _ in writes]
+                        + [
+                            (json_path, (dumps(doc, compact=True) + "\n").encode())
+                            for _, _, _, json_path, doc in writes
+                        ],
+                        error=StoreError,
+                    )
+                except StoreError as exc:
+                    for index, *_ in writes:
+                        results[index] = exc
+            return results
+
+    def _plan(
+        self, item: Incoming, planned: dict[str, list[tuple[SnapshotRef, str]]]
+    ) -> tuple[SaveResult, tuple[Path, bytes, Path, dict[str, Any]] | None]:
+        """Decide what saving ``item`` does, given what is stored and what this batch has
+        planned already; the files to write, if any."""
+        profile, capture = item.profile, item.capture
+        now = capture.moment if capture is not None else item.now
         slug = check_slug(profile.slug)
         profile_data = to_dict(profile)
         digest = content_hash(profile_data)
-        with self.lock():
-            refs = self.refs(slug)
-            if profile.last_updated:
-                key, dated_by = profile.last_updated.isoformat(), "footer"
-                same_key = [r for r in refs if r.key == key]
-                if same_key and self._content_of(same_key[-1]) == digest:
-                    return SaveResult(Outcome.UNCHANGED, same_key[-1])
-            else:
-                key, dated_by = now.date().isoformat(), "first_seen"
-                if refs and self._content_of(refs[-1]) == digest:
-                    return SaveResult(Outcome.UNCHANGED, refs[-1])
-                same_key = [r for r in refs if r.key == key]
-            revision = same_key[-1].revision + 1 if same_key else 1
-            ref = SnapshotRef(key, revision, slug)
-            raw_name = f"{ref.name}.{_RAW_EXTENSIONS.get(kind, 'bin')}"
-            source = Source(
-                seen_at=now.isoformat(timespec="seconds"),
-                sha256=hashlib.sha256(raw).hexdigest(),
-                content_type=content_type,
-                url=url,
-                file=file,
-                raw=raw_name,
-                capture=capture.timestamp if capture else None,
-                capture_url=capture.url if capture else None,
-                history=bool(refs) and key < refs[-1].key,
-            )
-            document = {
-                "schema": SCHEMA,
-                "profile": profile_data,
-                "source": {  # capture fields only when there is one: older files stay alike
-                    k: v for k, v in asdict(source).items() if v or k not in _CAPTURE_FIELDS
-                },
-                "dated_by": dated_by,
-                "content_sha256": digest,
-            }
-            directory = self.country_dir(slug)
-            self._make(directory)
-            # Raw first: a snapshot JSON only ever appears once everything it names exists.
-            write_atomic(directory / raw_name, raw, error=StoreError)
-            write_json(self.path(ref), document, error=StoreError)
-            sync_dir(directory)
-            return SaveResult(Outcome.REVISED if same_key else Outcome.NEW, ref)
+        if slug not in planned:
+            planned[slug] = [(ref, "") for ref in self.refs(slug)]
+        known = planned[slug]
+        refs = [ref for ref, _ in known]
+
+        def content(ref: SnapshotRef) -> str | None:
+            fresh = next((d for r, d in known if r == ref and d), None)
+            return fresh or self._content_of(ref)
+
+        if profile.last_updated:
+            key, dated_by = profile.last_updated.isoformat(), "footer"
+            same_key = [r for r in refs if r.key == key]
+            if same_key and content(same_key[-1]) == digest:
+                return SaveResult(Outcome.UNCHANGED, same_key[-1]), None
+        else:
+            key, dated_by = now.date().isoformat(), "first_seen"
+            if refs and content(refs[-1]) == digest:
+                return SaveResult(Outcome.UNCHANGED, refs[-1]), None
+            same_key = [r for r in refs if r.key == key]
+        revision = same_key[-1].revision + 1 if same_key else 1
+        ref = SnapshotRef(key, revision, slug)
+        raw_name = f"{ref.name}.{_RAW_EXTENSIONS.get(item.kind, 'bin')}"
+        source = Source(
+            seen_at=now.isoformat(timespec="seconds"),
+            sha256=hashlib.sha256(item.raw).hexdigest(),
+            content_type=item.content_type,
+            url=item.url,
+            file=item.file,
+            raw=raw_name,
+            capture=capture.timestamp if capture else None,
+            capture_url=capture.url if capture else None,
+            history=bool(refs) and key < max(refs).key,
+        )
+        document = {
+            "schema": SCHEMA,
+            "profile": profile_data,
+            "source": {  # capture fields only when there is one: older files stay alike
+                k: v for k, v in asdict(source).items() if v or k not in _CAPTURE_FIELDS
+            },
+            "dated_by": dated_by,
+            "content_sha256": digest,
+        }
+        known.append((ref, digest))
+        known.sort()
+        directory = self.country_dir(slug)
+        outcome = Outcome.REVISED if same_key else Outcome.NEW
+        return SaveResult(outcome, ref), (directory / raw_name, item.raw, self.path(ref), document)
 
     def _content_of(self, ref: SnapshotRef) -> str | None:
         """The content hash of a stored snapshot, recomputed (the stored ``content_sha256``
