@@ -1,9 +1,14 @@
 """One fetch run over every configured source: download → extract → parse → store.
 
-The network part runs concurrently on one event loop (at most ``fetch.concurrency``
-downloads at a time); extraction, parsing and the store's disk writes run one at a time on
-a single worker thread, so downloads go on while a document is processed and pdfium (not
-thread-safe) only ever runs on one thread. One source's failure never stops the others.
+Three stages overlap, so a run costs what the network costs:
+- downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time);
+- each document is extracted and parsed on a parse thread (PDFs in the extraction child
+  process, which also keeps pdfium off our threads);
+- a store thread commits what is ready in batches: one group commit of the batch's files,
+  and one write of every source's bookkeeping (validators, last check, failures), so a
+  run of 304s writes one small file, not one per source.
+The store thread's disk waits release the GIL, so parsing uses the time they take. One
+source's failure never stops the others.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -25,12 +31,11 @@ from monitor.config import Config, SourceConfig
 from monitor.core.countries import resolve
 from monitor.core.extract import sniff
 from monitor.core.periods import Clock
-from monitor.core.profile import Profile
-from monitor.core.snapshot import Outcome
-from monitor.edges.extraction import Bounds
+from monitor.core.snapshot import Outcome, SaveResult
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
-from monitor.edges.store import Store
-from monitor.errors import ConfigError, MonitorError
+from monitor.edges.state import CountryState
+from monitor.edges.store import Incoming, Store
+from monitor.errors import ConfigError, MonitorError, StoreError
 from monitor.pipeline.documents import bounds_of, document_to_profile
 
 log = logging.getLogger(__name__)
@@ -85,235 +90,273 @@ def fetch_all(
     daemon does, on SIGTERM) abandons the downloads under way: nothing partial is kept."""
     with store.lock():
         store.remove_stale_temp_files()
-    # The event loop shares the GIL with the worker thread: switch often, so that answers
-    # are read as they arrive instead of waiting out the worker's 5 ms default slices.
+    # The event loop shares the GIL with the worker threads: switch often, so that answers
+    # are read as they arrive instead of waiting out a worker's 5 ms default slices.
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)
     try:
-        return asyncio.run(_fetch_all(config, store, sources, clock, on_done, stop))
+        return asyncio.run(_Run(config, store, sources, clock, on_done).go(stop))
     finally:
         sys.setswitchinterval(interval)
 
 
-async def _fetch_all(
-    config: Config,
-    store: Store,
-    sources: Sequence[SourceConfig],
-    clock: Clock,
-    on_done: Callable[[FetchResult], None] | None,
-    stop: threading.Event | None,
-) -> list[FetchResult]:
-    """``concurrency`` download workers, each with its own one-connection client (httpcore's
-    shared pool scans every connection on every event, which costs more than the download
-    at high concurrency); a worker hands each document to the processing thread and goes
-    straight on to its next download."""
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
-    bounds = bounds_of(config)
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[int, SourceConfig]] = asyncio.Queue()
-    for index, source in enumerate(sources):
-        queue.put_nowait((index, source))
-    results: list[FetchResult | None] = [None] * len(sources)
-    pending: list[asyncio.Future[None]] = []
+@dataclass
+class _Ready:
+    """A source's outcome on its way to the store thread: a document to save, or only
+    bookkeeping (a 304, an error)."""
 
-    async def finish(
-        index: int, source: SourceConfig, slug: str, got: Download | None, error: Exception | None
+    index: int
+    source: SourceConfig
+    slug: str
+    attempts: int = 0
+    incoming: Incoming | None = None
+    got: Download | None = None
+    error: str | None = None
+
+
+BATCH = 64  # documents per group commit at most
+
+
+class _Run:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        sources: Sequence[SourceConfig],
+        clock: Clock,
+        on_done: Callable[[FetchResult], None] | None,
     ) -> None:
+        self.config, self.store, self.sources = config, store, list(sources)
+        self.clock, self.on_done = clock, on_done
+        self.bounds = bounds_of(config)
+        self.results: list[FetchResult | None] = [None] * len(self.sources)
+        self.parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-parse")
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
+        self.ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
+        self.parsing: list[asyncio.Future[None]] = []
+        self.states: dict[str, CountryState] = {}
+
+    async def go(self, stop: threading.Event | None) -> list[FetchResult]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[int, SourceConfig]] = asyncio.Queue()
+        for index, source in enumerate(self.sources):
+            queue.put_nowait((index, source))
+        # The store thread holds the store lock for the whole run: every write of the run is
+        # then cheap, and another monitor process waits for the run to end.
+        hold = contextlib.ExitStack()
         try:
-            if error is not None:
-                raise error
-            assert got is not None
-            result = await loop.run_in_executor(
-                worker, _process, store, source, slug, got, clock(), bounds
-            )
-        except MonitorError as exc:
-            result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=str(exc))
-        except Exception as exc:  # one source's bug must not stop the others
-            log.exception("%s: unexpected error", source.country)
-            message = f"internal error: {type(exc).__name__}: {exc}"
-            result = FetchResult(source.country, slug, source.url, Outcome.ERROR, error=message)
-        if result.error:
-            await loop.run_in_executor(worker, _record_failure, store, result, clock())
-        results[index] = result
-        if on_done:
-            on_done(result)
+            await loop.run_in_executor(self.writer, hold.enter_context, self.store.lock())
+            self.states = await loop.run_in_executor(self.writer, self.store.read_states)
+            committer = asyncio.ensure_future(self._commit_loop())
+            await self._download_all(queue, stop)
+            await asyncio.gather(*self.parsing)
+            self.ready.put_nowait(None)
+            await committer
+        finally:
+            await loop.run_in_executor(self.writer, hold.close)
+            self.parser.shutdown(wait=True)
+            self.writer.shutdown(wait=True)
+        return [r for r in self.results if r is not None]
 
-    tls = create_tls_context()  # loading the CA bundle costs ~25 ms: once per run
-    # The processing thread holds the store lock for the whole run: every store write of
-    # the run is then cheap, and another monitor process waits for the run to end.
-    hold = contextlib.ExitStack()
-    validators: list[tuple[str | None, str | None]] = []
+    async def _download_all(
+        self, queue: asyncio.Queue[tuple[int, SourceConfig]], stop: threading.Event | None
+    ) -> None:
+        tls = (
+            create_tls_context() if any(s.url.startswith("https:") for s in self.sources) else None
+        )
+        workers = min(self.config.fetch.concurrency, len(self.sources))
+        downloads: asyncio.Future[Any] = asyncio.gather(
+            *(self._download_worker(queue, tls) for _ in range(workers))
+        )
+        if stop is None:
+            await downloads
+            return
+        watch = asyncio.ensure_future(_until(stop))
+        await asyncio.wait([downloads, watch], return_when=asyncio.FIRST_COMPLETED)
+        if watch.done():  # a stop request abandons the downloads under way
+            downloads.cancel()
+            log.info("fetch: stopping; downloads under way are abandoned")
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await downloads
 
-    async def download_worker() -> None:
+    async def _download_worker(
+        self, queue: asyncio.Queue[tuple[int, SourceConfig]], tls: ssl.SSLContext | None
+    ) -> None:
+        """One worker, one connection: httpcore's shared pool scans every connection on
+        every event, which costs more than the download at high concurrency."""
+        fetch = self.config.fetch
         client = make_client(
-            timeout=config.fetch.timeout,
-            user_agent=config.fetch.user_agent,
-            concurrency=1,
-            tls=tls,
+            timeout=fetch.timeout, user_agent=fetch.user_agent, concurrency=1, tls=tls
         )
         async with client:
             while not queue.empty():
                 index, source = queue.get_nowait()
                 slug = resolve(source.country).slug
-                etag, last_modified = validators[index]
-                got, error = None, None
+                etag, last_modified = self._validators(slug, source.url)
                 try:
                     got = await download(
                         client,
                         source.url,
-                        max_bytes=config.fetch.max_bytes,
-                        retries=config.fetch.retries,
-                        wait_initial=config.fetch.backoff,
+                        max_bytes=fetch.max_bytes,
+                        retries=fetch.retries,
+                        wait_initial=fetch.backoff,
                         etag=etag,
                         last_modified=last_modified,
                         label=source.country,
-                        deadline=config.fetch.deadline,
+                        deadline=fetch.deadline,
                     )
-                except Exception as exc:  # noqa: BLE001 - finish() records it for this source
-                    error = exc
-                pending.append(asyncio.ensure_future(finish(index, source, slug, got, error)))
+                except MonitorError as exc:
+                    self.ready.put_nowait(_Ready(index, source, slug, error=str(exc)))
+                    continue
+                except Exception as exc:  # one source's bug must not stop the others
+                    log.exception("%s: unexpected error", source.country)
+                    error = f"internal error: {type(exc).__name__}: {exc}"
+                    self.ready.put_nowait(_Ready(index, source, slug, error=error))
+                    continue
+                if got.not_modified:
+                    self.ready.put_nowait(_Ready(index, source, slug, got.attempts, got=got))
+                else:
+                    self.parsing.append(asyncio.ensure_future(self._parse(index, source, got)))
 
-    try:
-        await loop.run_in_executor(worker, hold.enter_context, store.lock())
-        validators += await loop.run_in_executor(
-            worker,
-            lambda: [_validators(store, resolve(s.country).slug, s.url) for s in sources],
+    def _validators(self, slug: str, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified for a conditional GET, only while the store still holds
+        the snapshot they describe (a wiped store must fetch the document again)."""
+        state = self.states.get(slug)
+        if state is None or state.url != url or (not state.etag and not state.last_modified):
+            return None, None
+        if not self.store.refs(slug):
+            return None, None
+        return state.etag, state.last_modified
+
+    async def _parse(self, index: int, source: SourceConfig, got: Download) -> None:
+        loop = asyncio.get_running_loop()
+        slug = resolve(source.country).slug
+        try:
+            incoming = await loop.run_in_executor(self.parser, self._incoming, source, got)
+            ready = _Ready(index, source, incoming.profile.slug, got.attempts, incoming, got)
+        except MonitorError as exc:
+            ready = _Ready(index, source, slug, got.attempts, error=str(exc))
+        except Exception as exc:  # one document's bug must not stop the others
+            log.exception("%s: unexpected error", source.country)
+            error = f"internal error: {type(exc).__name__}: {exc}"
+            ready = _Ready(index, source, slug, got.attempts, error=error)
+        self.ready.put_nowait(ready)
+
+    def _incoming(self, source: SourceConfig, got: Download) -> Incoming:
+        """Extract and parse one download (parse thread)."""
+        assert got.content is not None
+        filename = (
+            PurePosixPath(urlsplit(got.url).path).name
+            or PurePosixPath(urlsplit(source.url).path).name
         )
-        workers = min(config.fetch.concurrency, len(sources))
-        downloads: asyncio.Future[Any] = asyncio.gather(
-            *(download_worker() for _ in range(workers))
+        profile = document_to_profile(
+            got.content,
+            content_type=got.content_type,
+            filename=filename,
+            country=source.country,
+            bounds=self.bounds,
         )
-        watch: asyncio.Future[Any] | None = (
-            asyncio.ensure_future(_until(stop)) if stop is not None else None
+        return Incoming(
+            profile,
+            got.content,
+            sniff(got.content, got.content_type, filename),
+            (got.content_type or "application/octet-stream").split(";")[0].strip(),
+            self.clock(),
+            url=got.url,
         )
-        if watch is not None:  # a stop request cancels the downloads under way
-            await asyncio.wait([downloads, watch], return_when=asyncio.FIRST_COMPLETED)
-            if watch.done():
-                downloads.cancel()
-                log.info("fetch: stopping; downloads under way are abandoned")
-            watch.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await downloads
-        await asyncio.gather(*pending)
-    finally:
-        await loop.run_in_executor(worker, hold.close)
-        worker.shutdown(wait=True)
-    return [r for r in results if r is not None]
+
+    async def _commit_loop(self) -> None:
+        """Commit what is ready, a batch at a time, until the end marker."""
+        loop = asyncio.get_running_loop()
+        done = False
+        while not done:
+            batch: list[_Ready] = []
+            item = await self.ready.get()
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= BATCH or self.ready.empty():
+                    break
+                item = self.ready.get_nowait()
+            done = item is None
+            if not batch:
+                continue
+            results = await loop.run_in_executor(self.writer, self._commit, batch, self.clock())
+            for ready, result in zip(batch, results, strict=True):
+                self.results[ready.index] = result
+                if self.on_done:
+                    self.on_done(result)
+
+    def _commit(self, batch: list[_Ready], when: datetime) -> list[FetchResult]:
+        """Save the batch's documents in one group commit, then every source's bookkeeping
+        in one write (store thread)."""
+        saving = [r for r in batch if r.incoming is not None]
+        saved = iter(self.store.save_batch([r.incoming for r in saving if r.incoming]))
+        stamp = when.isoformat(timespec="seconds")
+        results, changes = [], {}
+        for ready in batch:
+            result = self._result(ready, next(saved) if ready.incoming else None)
+            results.append(result)
+            changes[result.slug] = self._bookkeeping(ready, result, stamp)
+        try:
+            self.store.update_states(changes)
+        except (MonitorError, OSError) as exc:
+            log.warning("fetch: could not write the bookkeeping: %s", exc)
+        for slug, fields in changes.items():
+            previous = self.states.get(slug) or CountryState(slug)
+            self.states[slug] = replace(previous, **fields)
+        return results
+
+    def _result(self, ready: _Ready, saved: SaveResult | StoreError | None) -> FetchResult:
+        source = ready.source
+        if ready.error is not None or isinstance(saved, StoreError):
+            error = ready.error if ready.error is not None else str(saved)
+            return FetchResult(
+                source.country, ready.slug, source.url, Outcome.ERROR, error=error,
+                attempts=ready.attempts,
+            )  # fmt: skip
+        if saved is None:
+            return FetchResult(
+                source.country, ready.slug, source.url, Outcome.NOT_MODIFIED,
+                attempts=ready.attempts,
+            )  # fmt: skip
+        return FetchResult(
+            source.country, saved.ref.slug, source.url, saved.outcome, saved.ref.name,
+            attempts=ready.attempts,
+        )  # fmt: skip
+
+    def _bookkeeping(self, ready: _Ready, result: FetchResult, stamp: str) -> dict[str, Any]:
+        """A success ends any run of failures; a failure is counted, nothing stored before
+        is touched."""
+        if result.error:
+            previous = self.states.get(result.slug) or CountryState(result.slug)
+            return {
+                "url": result.url,
+                "last_check": stamp,
+                "consecutive_failures": previous.consecutive_failures + 1,
+                "failing_since": previous.failing_since or stamp,
+                "last_error": result.error,
+            }
+        fields: dict[str, Any] = {
+            "url": result.url,
+            "last_check": stamp,
+            "last_success": stamp,
+            "consecutive_failures": 0,
+            "failing_since": None,
+            "last_error": None,
+        }
+        if ready.incoming is not None and ready.got is not None:
+            profile = ready.incoming.profile
+            fields |= {
+                "country": profile.country,
+                "iso2": profile.iso2,
+                "iso3": profile.iso3,
+                "etag": ready.got.etag,
+                "last_modified": ready.got.last_modified,
+            }
+        return fields
 
 
 async def _until(event: threading.Event) -> None:
     while not event.is_set():
         await asyncio.sleep(0.1)
-
-
-def _validators(store: Store, slug: str, url: str) -> tuple[str | None, str | None]:
-    """ETag and Last-Modified for a conditional GET, only while the store still holds the
-    snapshot they describe (a wiped store must fetch the document again)."""
-    try:
-        state = store.read_state(slug)
-    except MonitorError:
-        return None, None
-    if state.url != url or not store.refs(slug):
-        return None, None
-    return state.etag, state.last_modified
-
-
-def _process(
-    store: Store, source: SourceConfig, slug: str, got: Download, when: datetime, bounds: Bounds
-) -> FetchResult:
-    """Extract, parse and store one download (worker thread); updates state.json."""
-    stamp = when.isoformat(timespec="seconds")
-    if got.not_modified:
-        _succeeded(store, slug, source.url, stamp)
-        return FetchResult(
-            source.country, slug, source.url, Outcome.NOT_MODIFIED, attempts=got.attempts
-        )
-    assert got.content is not None
-    filename = (
-        PurePosixPath(urlsplit(got.url).path).name or PurePosixPath(urlsplit(source.url).path).name
-    )
-    profile = document_to_profile(
-        got.content,
-        content_type=got.content_type,
-        filename=filename,
-        country=source.country,
-        bounds=bounds,
-    )
-    kind = sniff(got.content, got.content_type, filename)
-    with store.lock():  # one acquisition for the snapshot and its state
-        return _save_and_record(store, source, profile, kind, got, stamp, when)
-
-
-def _save_and_record(
-    store: Store,
-    source: SourceConfig,
-    profile: Profile,
-    kind: str,
-    got: Download,
-    stamp: str,
-    when: datetime,
-) -> FetchResult:
-    assert got.content is not None
-    saved = store.save(
-        profile,
-        got.content,
-        kind=kind,
-        content_type=(got.content_type or "application/octet-stream").split(";")[0].strip(),
-        now=when,
-        url=got.url,
-    )
-    _succeeded(
-        store,
-        saved.ref.slug,
-        source.url,
-        stamp,
-        country=profile.country,
-        iso2=profile.iso2,
-        iso3=profile.iso3,
-        etag=got.etag,
-        last_modified=got.last_modified,
-    )
-    return FetchResult(
-        source.country,
-        saved.ref.slug,
-        source.url,
-        saved.outcome,
-        saved.ref.name,
-        attempts=got.attempts,
-    )
-
-
-def _succeeded(store: Store, slug: str, url: str, stamp: str, **more: object) -> None:
-    """A successful check ends any run of failures."""
-    store.update_state(
-        slug,
-        url=url,
-        last_check=stamp,
-        last_success=stamp,
-        consecutive_failures=0,
-        failing_since=None,
-        last_error=None,
-        **more,
-    )
-
-
-def _record_failure(store: Store, result: FetchResult, when: datetime) -> None:
-    """Count the failure in state.json; nothing stored before is touched."""
-    stamp = when.isoformat(timespec="seconds")
-    try:
-        state = store.read_state(result.slug)
-    except MonitorError:
-        state = None
-    failures = (state.consecutive_failures if state else 0) + 1
-    since = (state.failing_since if state and state.failing_since else None) or stamp
-    try:
-        store.update_state(
-            result.slug,
-            url=result.url,
-            last_check=stamp,
-            consecutive_failures=failures,
-            failing_since=since,
-            last_error=result.error,
-        )
-    except (MonitorError, OSError) as exc:
-        log.warning("%s: could not record the failure: %s", result.country, exc)
