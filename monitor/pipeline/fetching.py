@@ -135,6 +135,7 @@ class _Run:
         self.ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
         self.parsing: list[asyncio.Future[None]] = []
         self.states: dict[str, CountryState] = {}
+        self.stored: set[str] = set()
 
     async def go(self, stop: threading.Event | None) -> list[FetchResult]:
         loop = asyncio.get_running_loop()
@@ -147,6 +148,7 @@ class _Run:
         try:
             await loop.run_in_executor(self.writer, hold.enter_context, self.store.lock())
             self.states = await loop.run_in_executor(self.writer, self.store.read_states)
+            self.stored = set(await loop.run_in_executor(self.writer, self.store.countries))
             committer = asyncio.ensure_future(self._commit_loop())
             await self._download_all(queue, stop)
             await asyncio.gather(*self.parsing)
@@ -161,9 +163,7 @@ class _Run:
     async def _download_all(
         self, queue: asyncio.Queue[tuple[int, SourceConfig]], stop: threading.Event | None
     ) -> None:
-        tls = (
-            create_tls_context() if any(s.url.startswith("https:") for s in self.sources) else None
-        )
+        tls = create_tls_context()  # one for the run's clients; its CA bundle loads lazily
         workers = min(self.config.fetch.concurrency, len(self.sources))
         downloads: asyncio.Future[Any] = asyncio.gather(
             *(self._download_worker(queue, tls) for _ in range(workers))
@@ -181,7 +181,7 @@ class _Run:
             await downloads
 
     async def _download_worker(
-        self, queue: asyncio.Queue[tuple[int, SourceConfig]], tls: ssl.SSLContext | None
+        self, queue: asyncio.Queue[tuple[int, SourceConfig]], tls: ssl.SSLContext
     ) -> None:
         """One worker, one connection: httpcore's shared pool scans every connection on
         every event, which costs more than the download at high concurrency."""
