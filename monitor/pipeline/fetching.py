@@ -223,10 +223,8 @@ class _Run:
         """ETag and Last-Modified for a conditional GET, only while the store still holds
         the snapshot they describe (a wiped store must fetch the document again)."""
         state = self.states.get(slug)
-        if state is None or state.url != url or (not state.etag and not state.last_modified):
-            return None, None
-        if not self.store.refs(slug):
-            return None, None
+        if state is None or state.url != url or slug not in self.stored:
+            return None, None  # a folder exists only once a snapshot was written into it
         return state.etag, state.last_modified
 
     async def _parse(self, index: int, source: SourceConfig, got: Download) -> None:
