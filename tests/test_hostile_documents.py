@@ -91,7 +91,7 @@ def test_a_hostile_fetch_is_one_line_naming_the_country_and_the_limit(server, tm
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("Iraq: ")]
     assert len(errors) == 1
-    assert errors[0].startswith("Iraq: error: PDF needs more than 300 MB")
+    assert errors[0].startswith("Iraq: error: document needs more than 300 MB")
     assert errors[0].endswith("(limit extract.max_memory_mb)")
     assert "Tajikistan: new tajikistan 2015-03-09" in result.stdout
 

@@ -20,10 +20,12 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from monitor.core.extract import DEFAULT_LIMITS, Limits, extract, sniff
 from monitor.core.jsonform import dumps, loads
-from monitor.errors import ExtractError
+from monitor.core.profile import Profile, from_dict, to_dict
+from monitor.errors import ExtractError, ParseError
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,21 @@ def extract_document(
     bounds = bounds or Bounds()
     if sniff(data, content_type, filename) != "pdf" or not data.lstrip().startswith(b"%PDF-"):
         return extract(data, content_type, filename, bounds.limits)
-    return _WORKER.run(data, content_type, filename, bounds)
+    return str(_WORKER.run({"op": "text"}, data, content_type, filename, bounds))
+
+
+def read_profile(
+    data: bytes,
+    content_type: str | None,
+    filename: str | None,
+    country: str | None,
+    force_country: bool,
+    bounds: Bounds,
+) -> Profile:
+    """Extract and parse in the child process: a fetch run parses on the second core while
+    this process downloads (the profile comes back as its JSON form)."""
+    request = {"op": "profile", "country": country, "force_country": force_country}
+    return from_dict(_WORKER.run(request, data, content_type, filename, bounds))
 
 
 def _serve() -> None:
@@ -63,10 +79,20 @@ def _serve() -> None:
         request = loads(header)
         data = source.read(request["size"])
         limits = Limits(request["max_pages"], request["max_chars"])
+        answer: list[Any]
         try:
-            answer = ["ok", extract(data, request["content_type"], request["filename"], limits)]
+            text = extract(data, request["content_type"], request["filename"], limits)
+            if request["op"] == "text":
+                answer = ["ok", text]
+            else:
+                from monitor.core.parse import parse
+
+                country, force = request["country"], request["force_country"]
+                answer = ["ok", to_dict(parse(text, country, force_country=force))]
         except ExtractError as exc:
             answer = ["error", str(exc)]
+        except ParseError as exc:
+            answer = ["parse", str(exc)]
         except MemoryError:
             answer = ["memory", ""]
         sink.write(dumps(answer, compact=True).encode() + b"\n")
@@ -111,13 +137,19 @@ class _Worker:
                 stream.close()
 
     def run(
-        self, data: bytes, content_type: str | None, filename: str | None, bounds: Bounds
-    ) -> str:
+        self,
+        request: dict[str, Any],
+        data: bytes,
+        content_type: str | None,
+        filename: str | None,
+        bounds: Bounds,
+    ) -> Any:
         with self.lock:
             process = self._start(bounds.max_memory_mb)
             assert process.stdin is not None and process.stdout is not None
             try:
                 request = {
+                    **request,
                     "size": len(data),
                     "content_type": content_type,
                     "filename": filename,
@@ -130,7 +162,7 @@ class _Worker:
                 if not ready:
                     self.stop()
                     raise ExtractError(
-                        f"PDF took longer than {bounds.timeout:g} s to read; stopped "
+                        f"document took longer than {bounds.timeout:g} s to read; stopped "
                         "(limit extract.timeout)"
                     )
                 # The answer is data, never code: JSON, not pickle, from the process that
@@ -144,12 +176,14 @@ class _Worker:
                 raise ExtractError(_memory_message(bounds))
             if status == "error":
                 raise ExtractError(text)
-            return str(text)
+            if status == "parse":
+                raise ParseError(text)
+            return text
 
 
 def _memory_message(bounds: Bounds) -> str:
     return (
-        f"PDF needs more than {bounds.max_memory_mb} MB to read; stopped "
+        f"document needs more than {bounds.max_memory_mb} MB to read; stopped "
         "(limit extract.max_memory_mb)"
     )
 

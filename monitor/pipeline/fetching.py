@@ -2,8 +2,8 @@
 
 Three stages overlap, so a run costs what the network costs:
 - downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time);
-- each document is extracted and parsed on a parse thread (PDFs in the extraction child
-  process, which also keeps pdfium off our threads);
+- each document is extracted and parsed in the extraction child process (bounded in time
+  and memory, and on the other core), handed over by a parse thread;
 - a store thread commits what is ready in batches: one group commit of the batch's files,
   and one write of every source's bookkeeping (validators, last check, failures), so a
   run of 304s writes one small file, not one per source.
@@ -254,6 +254,7 @@ class _Run:
             filename=filename,
             country=source.country,
             bounds=self.bounds,
+            in_child=True,
         )
         return Incoming(
             profile,
