@@ -11,8 +11,9 @@ from pathlib import Path
 from monitor.core.diff import Comparison, Side, compare
 from monitor.core.extract import extract, sniff
 from monitor.core.parse import parse
+from monitor.core.periods import side
 from monitor.core.profile import Profile
-from monitor.core.snapshot import Outcome
+from monitor.core.snapshot import Outcome, Snapshot, SnapshotRef
 from monitor.edges.store import Store, find_country
 from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
 
@@ -102,14 +103,33 @@ def _side(store: Store, slug: str | None, arg: str) -> tuple[Side, Profile]:
     if slug is None:
         raise SnapshotNotFound(f"{arg}: not a file, and no stored country to look it up in")
     snap = store.load(store.resolve(slug, arg))
-    updated = snap.profile.last_updated.isoformat() if snap.profile.last_updated else None
-    return Side(snap.ref.name, updated, snap.source.url or snap.source.file, snap.source.seen_at), (
-        snap.profile
+    return side(snap), snap.profile
+
+
+def compare_snapshots(old: Snapshot, new: Snapshot) -> Comparison:
+    """Two stored snapshots of one country, compared: what ``monitor diff`` prints for refs."""
+    return compare(
+        old.ref.slug, new.profile.country, (side(old), old.profile), (side(new), new.profile)
     )
+
+
+def resolve_pair(store: Store, country: str, old: str, new: str) -> tuple[SnapshotRef, SnapshotRef]:
+    """A country and two refs → the two stored versions they name. Refs only, never paths:
+    what the HTTP service accepts (a ref that names no snapshot is ``SnapshotNotFound``)."""
+    slug = find_country(store, country)
+    return store.resolve(slug, old), store.resolve(slug, new)
+
+
+def compare_stored(store: Store, country: str, old: str, new: str) -> Comparison:
+    """``monitor diff COUNTRY OLD NEW`` for two refs; no local file is ever read."""
+    old_ref, new_ref = resolve_pair(store, country, old, new)
+    return compare_snapshots(store.load(old_ref), store.load(new_ref))
 
 
 def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
     """``monitor diff COUNTRY OLD NEW``: refs or local files on either side."""
+    if not (Path(old).is_file() or Path(new).is_file()):
+        return compare_stored(store, country, old, new)
     both_files = Path(old).is_file() and Path(new).is_file()
     slug = None
     try:
