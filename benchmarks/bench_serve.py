@@ -55,7 +55,9 @@ def build_store(directory: Path, versions: int) -> None:
     (directory / "config.toml").write_text('[storage]\nsnapshots = "snapshots"\n')
 
 
-def start(cmd: list[str], cwd: Path, pattern: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start(
+    cmd: list[str], cwd: Path, pattern: str, env: dict[str, str]
+) -> tuple[subprocess.Popen, str]:
     """Start a server and wait (at most 30 s) for the line that says where it listens."""
     log = cwd / f"server-{len(list(cwd.glob('server-*')))}.log"
     with open(log, "w") as out:
@@ -176,11 +178,23 @@ def web_modules(args: list[str], cwd: Path, env: dict[str, str]) -> list[str]:
 
 
 def cold_start(tmp: Path, opts: argparse.Namespace, env: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "monitor", "diff", "iraq", "first", "latest", "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "monitor",
+        "diff",
+        "iraq",
+        "first",
+        "latest",
+        "--format",
+        "json",
+    ]
     old_tree = before_service(tmp)
     for args in (["--help"], command[3:]):
-        print(f"web-stack modules imported by `monitor {' '.join(args)}`: "
-              f"{web_modules(args, tmp, env) or 'none'}")
+        print(
+            f"web-stack modules imported by `monitor {' '.join(args)}`: "
+            f"{web_modules(args, tmp, env) or 'none'}"
+        )
     if old_tree is None:
         print("cold start: no commit before the service in this clone's history; skipped")
         return

@@ -283,3 +283,48 @@ def test_pages_are_served_live(site):
     overview = httpx.get(f"{base}/overview")
     assert overview.status_code == 404
     assert "no overview yet" in overview.text
+
+
+def test_the_cache_follows_the_store(tmp_path):
+    """A running service sees a new snapshot at once, and a snapshot file replaced on disk."""
+    from monitor.core.jsonform import dumps, loads
+    from monitor.edges.files import write_atomic
+
+    write_config(tmp_path)
+    import_files(tmp_path, ("iraq-2015.txt", IRAQ))
+    app = create_app(load_config(tmp_path / "config.toml"), utc_now, access_log=False)
+    with uvicorn_thread(app) as base:
+        url = f"{base}/api/countries/iraq/diff/first/latest"
+        before = httpx.get(url)
+        assert before.json()["changes"] == []
+        import_files(tmp_path, ("iraq-2016.txt", LATER))
+        after = httpx.get(url, headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200
+        assert after.headers["etag"] != before.headers["etag"]
+        assert len(after.json()["changes"]) == 6
+        assert after.text == cli_out(
+            tmp_path, "diff", "iraq", "first", "latest", "--format", "json"
+        )
+        # a snapshot file replaced (as a repair would): the next answer shows the new file
+        snapshot = tmp_path / "snapshots" / "iraq" / "2015-03-06.json"
+        data = loads(snapshot.read_bytes())
+        data["source"]["file"] = "/archive/iraq-2015.txt"
+        write_atomic(snapshot, dumps(data).encode())
+        shown = httpx.get(f"{base}/api/countries/iraq/snapshots/first").json()
+        assert shown["source"]["file"] == "/archive/iraq-2015.txt"
+        assert httpx.get(url).json()["old"]["source"] == "/archive/iraq-2015.txt"
+
+
+def test_caches_are_bounded_and_keep_the_recently_used():
+    from monitor.service.cache import Bounded
+
+    cache: Bounded[str, int] = Bounded(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # now b is the least recently used
+    cache.put("c", 3)
+    assert len(cache) == 2
+    assert cache.get("b") is None
+    assert (cache.get("a"), cache.get("c")) == (1, 3)
+    assert cache.get_or_make("d", lambda: 4) == 4
+    assert cache.get("a") is None

@@ -16,7 +16,7 @@ host_option = click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on; 0.0.0.0 for every interface (put a reverse proxy in front for TLS).",
+    help="Address to listen on; 0.0.0.0 for every interface (behind a reverse proxy for TLS).",
 )
 port_option = click.option(
     "--port",
