@@ -328,3 +328,27 @@ def test_caches_are_bounded_and_keep_the_recently_used():
     assert (cache.get("a"), cache.get("c")) == (1, 3)
     assert cache.get_or_make("d", lambda: 4) == 4
     assert cache.get("a") is None
+
+
+def test_a_damaged_state_file_is_reported_not_repaired(tmp_path):
+    """The CLI sets a damaged state.json aside and rebuilds it; the service only reads."""
+    write_config(tmp_path)
+    import_files(tmp_path, ("iraq-2015.txt", IRAQ))
+    state = tmp_path / "snapshots" / "iraq" / "state.json"
+    state.write_text("{not json")
+    app = create_app(load_config(tmp_path / "config.toml"), utc_now, access_log=False)
+    with uvicorn_thread(app) as base:
+        listed = httpx.get(f"{base}/api/countries").json()
+        assert listed[0]["slug"] == "iraq"
+        assert listed[0]["error"].endswith(
+            "state.json is damaged (JSONDecodeError: Expecting"
+            " property name enclosed in double quotes: line 1"
+            " column 2 (char 1))"
+        )
+        assert httpx.get(f"{base}/api/countries/IQ/diff/first/latest").status_code == 200
+    assert state.read_text() == "{not json"
+    assert sorted(p.name for p in state.parent.iterdir()) == [
+        "2015-03-06.json",
+        "2015-03-06.txt",
+        "state.json",
+    ]

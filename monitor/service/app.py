@@ -91,7 +91,7 @@ def checked(*arguments: str) -> None:
 class Service:
     """The routes, over one read-only, cached view of the store."""
 
-    def __init__(self, config: Config, clock: Clock, cache_size: int = 4096) -> None:
+    def __init__(self, config: Config, clock: Clock, cache_size: int = 2048) -> None:
         self.config, self.clock = config, clock
         self.store = CachedStore(config.storage.snapshots, size=cache_size)
         self.bodies: Bounded[str, bytes] = Bounded(512)

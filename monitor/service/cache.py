@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from monitor.core.snapshot import Snapshot, SnapshotRef
+from monitor.edges.state import CountryState, country_states
 from monitor.edges.store import Store
 from monitor.errors import SnapshotNotFound
 
@@ -63,12 +64,16 @@ FileKey = tuple[str, int, int, int]
 
 
 class CachedStore(Store):
-    """A read-only view of the store whose ``load`` is served from memory when the file
-    has not changed since it was parsed."""
+    """A read-only view of the store: ``load`` is served from memory when the file has not
+    changed since it was parsed, and ``read_state`` never repairs."""
 
-    def __init__(self, root: Path, size: int = 4096) -> None:
+    def __init__(self, root: Path, size: int = 2048) -> None:
         super().__init__(root)
         self.snapshots: Bounded[FileKey, Snapshot] = Bounded(size)
+
+    def read_state(self, slug: str) -> CountryState:
+        """As the store's, but never repairs (writes) a damaged file: the service only reads."""
+        return country_states(self.country_dir(slug), slug).read(repair=False)
 
     def file_key(self, ref: SnapshotRef) -> FileKey | None:
         """The identity of a snapshot's file now; None when it is gone."""
