@@ -10,10 +10,12 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.config import load_config
 from monitor.edges.clock import utc_now
@@ -352,3 +354,30 @@ def test_a_damaged_state_file_is_reported_not_repaired(tmp_path):
         "2015-03-06.txt",
         "state.json",
     ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    country=st.text(min_size=1, max_size=120).filter(lambda t: t.strip()),
+    ref=st.text(min_size=1, max_size=60),
+)
+def test_bad_input_is_4xx_never_500(site, country, ref):
+    _, base = site
+    response = httpx.get(
+        f"{base}/api/countries/{quote(country, safe='')}/diff/{quote(ref, safe='')}/latest"
+    )
+    assert response.status_code in (200, 404), response.text
+    if response.status_code == 404:
+        assert set(response.json()) == {"error"}
+        assert "Traceback" not in response.text
+
+
+def test_a_corrupt_snapshot_is_500_without_paths(tmp_path):
+    write_config(tmp_path)
+    import_files(tmp_path, ("iraq-2015.txt", IRAQ))
+    (tmp_path / "snapshots" / "iraq" / "2015-03-06.json").write_text('{"schema": 1}')
+    app = create_app(load_config(tmp_path / "config.toml"), utc_now, access_log=False)
+    with uvicorn_thread(app) as base:
+        response = httpx.get(f"{base}/api/countries/iraq/snapshots/latest")
+    assert response.status_code == 500
+    assert response.json() == {"error": "the store could not be read; see the log"}
