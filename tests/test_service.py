@@ -299,7 +299,11 @@ def test_the_cache_follows_the_store(tmp_path):
         url = f"{base}/api/countries/iraq/diff/first/latest"
         before = httpx.get(url)
         assert before.json()["changes"] == []
+        assert "2016-01-10" not in httpx.get(f"{base}/countries/iraq").text
         import_files(tmp_path, ("iraq-2016.txt", LATER))
+        page = httpx.get(f"{base}/countries/iraq").text
+        assert '<section id="2016-01-10">' in page
+        assert "IQ-CERT" in page
         after = httpx.get(url, headers={"If-None-Match": before.headers["etag"]})
         assert after.status_code == 200
         assert after.headers["etag"] != before.headers["etag"]

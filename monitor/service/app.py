@@ -25,11 +25,13 @@ from starlette.routing import Route
 from monitor import __version__
 from monitor.config import Config
 from monitor.core.jsonform import dumps
-from monitor.core.periods import Clock
+from monitor.core.periods import Clock, CountryHistory
 from monitor.core.snapshot import Snapshot
+from monitor.edges.store import Store
 from monitor.errors import MonitorError, SnapshotNotFound
 from monitor.pipeline import pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
+from monitor.pipeline.history import country_history
 from monitor.render.errorpage import error_html
 from monitor.render.html import to_html
 from monitor.render.json_forms import snapshot_data, to_json
@@ -96,11 +98,18 @@ class Service:
         self.store = CachedStore(config.storage.snapshots, size=cache_size)
         self.bodies: Bounded[str, bytes] = Bounded(512)
         self.tags: Bounded[tuple[str, FileKey, FileKey], str] = Bounded(cache_size)
+        self.histories: Bounded[tuple[FileKey | None, ...], CountryHistory] = Bounded(512)
+
+    def history(self, store: Store, slug: str) -> CountryHistory:
+        """A country's history (every consecutive pair diffed), made again only when one of
+        its snapshot files is added, replaced or removed."""
+        key = tuple(self.store.file_key(ref) for ref in store.refs(slug))
+        return self.histories.get_or_make(key, lambda: country_history(store, slug))
 
     # -- pages -------------------------------------------------------------------------
 
     def index(self, request: Request) -> Response:
-        return _page(pages.index_page(self.store, self.clock()))
+        return _page(pages.index_page(self.store, self.clock(), self.history))
 
     def overview(self, request: Request) -> Response:
         return _page(pages.overview_page(self.config.storage.reports))
@@ -108,12 +117,12 @@ class Service:
     def country(self, request: Request) -> Response:
         country = request.path_params["country"].removesuffix(".html")
         checked(country)
-        return _page(pages.country_page(self.store, country, self.clock()))
+        return _page(pages.country_page(self.store, country, self.clock(), self.history))
 
     def week(self, request: Request) -> Response:
         week = request.path_params["week"]
         checked(week)
-        return _page(pages.digest_page(self.store, week, self.clock()))
+        return _page(pages.digest_page(self.store, week, self.clock(), self.history))
 
     def week_alias(self, request: Request) -> Response:
         """``/weeks/2026-W47`` → ``/2026-W47.html``, where the digest's relative links work."""
@@ -124,7 +133,7 @@ class Service:
         return RedirectResponse(f"/{week}.html", status_code=308)
 
     def feed(self, request: Request) -> Response:
-        body = pages.feed(self.store, str(request.base_url), self.clock())
+        body = pages.feed(self.store, str(request.base_url), self.clock(), self.history)
         return Response(body, media_type="application/atom+xml", headers=_moving())
 
     def diff_page(self, request: Request) -> Response:
