@@ -15,7 +15,8 @@ log = logging.getLogger("monitor")
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port`` (port 0: any free port)."""
+    """A listening socket on ``host:port`` (port 0: any free port): once it is announced, a
+    client is queued, never refused, while uvicorn is still starting."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say
     # they are TCP; without it every keep-alive answer waits ~40 ms for a delayed ACK.
@@ -26,6 +27,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise MonitorError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.listen(2048)  # from now on connections wait in the queue until uvicorn accepts them
     return sock
 
 
