@@ -61,7 +61,9 @@ class Daemon:
 
         return run
 
-    def run(self) -> None:
+    def run(self, foreground: Callable[[threading.Event], None] | None = None) -> None:
+        """Run the schedules until stopped. ``foreground`` (the HTTP service of ``daemon
+        --serve``) runs in the main thread meanwhile, and stops on the same signals."""
         from filelock import FileLock, Timeout
 
         root = self.config.storage.snapshots
@@ -75,11 +77,11 @@ class Daemon:
                 f"(it holds {root / '.daemon.lock'})"
             ) from exc
         try:
-            self._serve()
+            self._serve(foreground)
         finally:
             guard.release()
 
-    def _serve(self) -> None:
+    def _serve(self, foreground: Callable[[threading.Event], None] | None) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         scheduler = BackgroundScheduler(timezone=self.config.schedule.timezone)
@@ -104,6 +106,9 @@ class Daemon:
         scheduler.start()
         for job in scheduler.get_jobs():
             log.info("daemon: %s next at %s", job.id, job.next_run_time.isoformat())
+        if foreground is not None:
+            foreground(self.stop)
+            self.stop.set()  # the service ended, so does the daemon: one unit, one lifetime
         while not self.stop.wait(0.5):
             pass
         log.info("daemon: stopping; waiting for a running job to finish")

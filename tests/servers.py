@@ -82,3 +82,30 @@ def resetting_server(sent: int = 2000, declared: int = 100_000) -> Iterator[str]
         stop.set()
         thread.join(timeout=5)
         listener.close()
+
+
+@contextmanager
+def uvicorn_thread(app) -> Iterator[str]:
+    """A real uvicorn serving ``app`` on a free port of 127.0.0.1, in a background thread;
+    yields its base URL once it answers."""
+    import httpx
+
+    from monitor.service.server import bind, server, url_of
+
+    sock = bind("127.0.0.1", 0)
+    running = server(app, sock)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    base = url_of(sock)
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn stopped before it started"
+        time.sleep(0.02)
+    try:
+        assert httpx.get(f"{base}/api/health").status_code == 200
+        yield base
+    finally:
+        running.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

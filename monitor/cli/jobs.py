@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.main import Options, cli, format_option, invoked_as, now, pass_options
+from monitor.cli.serve import host_option, port_option, service
 
 
 @cli.command("fetch")
@@ -102,20 +103,38 @@ def report_command(
 
 
 @cli.command("daemon")
+@click.option(
+    "--serve", "serve", is_flag=True, help="Also run the HTTP service (as `monitor serve`)."
+)
+@host_option
+@port_option
 @pass_options
-def daemon_command(options: Options) -> None:
+def daemon_command(options: Options, serve: bool, host: str, port: int) -> None:
     """Run the fetch and report schedules of config.toml until stopped.
 
     Cron expressions come from [schedule] (five fields, or six with seconds first), in its
     timezone. SIGTERM or SIGINT stops it cleanly. Logs one line per job run to stderr.
-    Only one daemon may run on a store.
+    Only one daemon may run on a store. With --serve the same process also serves the
+    pages and the API (see `monitor serve`; --host and --port apply): one process, one
+    systemd unit, sharing nothing but the store on disk.
 
-    Example: monitor --config /etc/cyberwellness/config.toml daemon
+    Example: monitor --config /etc/cyberwellness/config.toml daemon --serve --port 8080
     """
     from monitor.daemon import Daemon
 
     config = options.config()
-    Daemon(config, options.store(config), now).run()
+    if not serve:
+        ctx = click.get_current_context()
+        for name in ("host", "port"):
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+                raise click.UsageError(f"--{name} applies only with --serve")
+        Daemon(config, options.store(config), now).run()
+        return
+    from monitor.service.server import run_until
+
+    app, sock = service(options, host, port)
+    with sock:
+        Daemon(config, options.store(config), now).run(lambda stop: run_until(app, sock, stop))
 
 
 @cli.command("run")

@@ -44,7 +44,9 @@ class Ledger(Generic[T]):
     ) -> None:
         self.path, self._load, self._dump, self._empty = Path(path), load, dump, empty
 
-    def read(self) -> T:
+    def read(self, repair: bool = True) -> T:
+        """The value; a damaged file is set aside and rebuilt, or with ``repair=False``
+        (a read-only reader such as the HTTP service) left alone and reported."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -54,11 +56,12 @@ class Ledger(Generic[T]):
         try:
             value, dropped = self._load(loads(raw))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            self._set_aside(
-                f"{type(exc).__name__}: {exc}" if not isinstance(exc, Damaged) else str(exc)
-            )
+            cause = f"{type(exc).__name__}: {exc}" if not isinstance(exc, Damaged) else str(exc)
+            if not repair:
+                raise StateError(f"{self.path} is damaged ({cause})") from exc
+            self._set_aside(cause)
             return self._empty()
-        if dropped:
+        if dropped and repair:
             self._set_aside(dropped)
             with contextlib.suppress(StateError):
                 self.write(value)

@@ -16,8 +16,9 @@ from monitor.core.countries import resolve
 from monitor.core.diff import Comparison, Side, compare
 from monitor.core.extract import Limits, sniff
 from monitor.core.parse import parse
+from monitor.core.periods import side
 from monitor.core.profile import Profile
-from monitor.core.snapshot import Outcome
+from monitor.core.snapshot import Outcome, Snapshot, SnapshotRef
 from monitor.edges.extraction import Bounds, extract_document, read_profile
 from monitor.edges.store import Store, find_country
 from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
@@ -180,16 +181,34 @@ def _end(store: Store, slug: str | None, arg: str) -> _End:
     if path.is_file():
         profile = parse_file(path, country=country)  # the title must agree with the prefix
         updated = profile.last_updated.isoformat() if profile.last_updated else None
-        side = Side(str(path), updated, source=str(path.resolve()))
-        return _End(side, profile, profile.slug, explicit, stored=False)
+        local = Side(str(path), updated, source=str(path.resolve()))
+        return _End(local, profile, profile.slug, explicit, stored=False)
     if country is not None:
         slug = find_country(store, country)
     if slug is None:
         raise SnapshotNotFound(f"{arg}: not a file, and no stored country to look it up in")
     snap = store.load(store.resolve(slug, arg))
-    updated = snap.profile.last_updated.isoformat() if snap.profile.last_updated else None
-    side = Side(snap.ref.name, updated, snap.source.url or snap.source.file, snap.source.seen_at)
-    return _End(side, snap.profile, slug, explicit)
+    return _End(side(snap), snap.profile, slug, explicit)
+
+
+def compare_snapshots(old: Snapshot, new: Snapshot) -> Comparison:
+    """Two stored snapshots of one country, compared: what ``monitor diff`` prints for refs."""
+    return compare(
+        old.ref.slug, new.profile.country, (side(old), old.profile), (side(new), new.profile)
+    )
+
+
+def resolve_pair(store: Store, country: str, old: str, new: str) -> tuple[SnapshotRef, SnapshotRef]:
+    """A country and two refs → the two stored versions they name. Refs only, never paths:
+    what the HTTP service accepts (a ref that names no snapshot is ``SnapshotNotFound``)."""
+    slug = find_country(store, country)
+    return store.resolve(slug, old), store.resolve(slug, new)
+
+
+def compare_stored(store: Store, country: str, old: str, new: str) -> Comparison:
+    """``monitor diff COUNTRY OLD NEW`` for two refs; no local file is ever read."""
+    old_ref, new_ref = resolve_pair(store, country, old, new)
+    return compare_snapshots(store.load(old_ref), store.load(new_ref))
 
 
 def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
@@ -199,6 +218,8 @@ def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
     (``monitor diff kenya latest uganda:latest``); such a comparison says so in its heading.
     A local file of another country given as a plain path is an error naming both.
     """
+    if not any(Path(arg).is_file() or ":" in arg.strip(":") for arg in (old, new)):
+        return compare_stored(store, country, old, new)  # what the HTTP service answers
     slug = None
     try:
         slug = find_country(store, country)

@@ -3,7 +3,7 @@ the bookkeeping reports need (failures, countries checked in a period)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from monitor.core.periods import CountryHistory, Failure, Period, history_of
@@ -23,8 +23,12 @@ def country_history(store: Store, slug: str) -> CountryHistory:
     return history_of(slug, snapshots, unreadable)
 
 
-def all_histories(store: Store) -> list[CountryHistory]:
-    return [country_history(store, slug) for slug in store.countries() if store.refs(slug)]
+History = Callable[[Store, str], CountryHistory]
+"""How a country's history is got: ``country_history``, or a cached equivalent (the service)."""
+
+
+def all_histories(store: Store, history: History = country_history) -> list[CountryHistory]:
+    return [history(store, slug) for slug in store.countries() if store.refs(slug)]
 
 
 def states(store: Store) -> Iterator[tuple[str, CountryState]]:

@@ -1,0 +1,11 @@
+"""The page the HTTP service answers with when it cannot give the one asked for: the same
+style as the reports, the same one-line message the CLI prints."""
+
+from __future__ import annotations
+
+from monitor.render.html import environment
+
+
+def error_html(status: int, reason: str, message: str) -> str:
+    page = environment().get_template("error.html")
+    return str(page.render(status=status, reason=reason, message=message))

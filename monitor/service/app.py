@@ -1,0 +1,268 @@
+"""The ASGI app behind ``monitor serve`` (Starlette): routes → pipeline → render.
+
+Read-only: every route is GET (and so HEAD); nothing here writes. A country or a ref is
+looked up in the store's own listing, never turned into a path, and never read as a local
+file (``monitor diff`` reads files; the service does not). The pages keep the relative links
+of ``reports/``, so they are served at the same places (``/countries/iraq.html``,
+``/2026-W47.html``, ``/feed.atom``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from monitor import __version__
+from monitor.config import Config
+from monitor.core.jsonform import dumps
+from monitor.core.periods import Clock, CountryHistory
+from monitor.core.snapshot import Snapshot
+from monitor.edges.store import Store
+from monitor.errors import MonitorError, SnapshotNotFound
+from monitor.pipeline import pages, views
+from monitor.pipeline.documents import compare_snapshots, resolve_pair
+from monitor.pipeline.history import country_history
+from monitor.render.errorpage import error_html
+from monitor.render.html import to_html
+from monitor.render.json_forms import snapshot_data, to_json
+from monitor.service.cache import Bounded, CachedStore, FileKey
+from monitor.service.guard import AccessLog, PathGuard
+from monitor.service.openapi import openapi
+
+log = logging.getLogger("monitor")
+
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+IMMUTABLE = "public, max-age=31536000, immutable"  # only exact revisions: YYYY-MM-DD.rN
+DATED = "public, max-age=86400"  # a date names its newest revision: a new one may come
+MOVING = "public, max-age=60"  # latest, previous, first, latest~N; and every page
+MAX_ARGUMENT = 100  # characters: a country or ref longer than this names nothing
+_REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}\.r\d+$", re.I)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RENDER: dict[str, tuple[Callable[[Any], str], str]] = {
+    "diff.json": (to_json, JSON),
+    "diff.html": (to_html, HTML),
+}
+
+
+def cache_control(*refs: str) -> str:
+    """How long an answer about these refs stays right."""
+    if all(_REVISION.match(r) for r in refs):
+        return IMMUTABLE
+    if all(_REVISION.match(r) or _DATE.match(r) for r in refs):
+        return DATED
+    return MOVING
+
+
+def etag(form: str, *snapshots: Snapshot) -> str:
+    """A strong validator: the snapshots' content hashes and everything else the answer
+    shows of them (ref, source), and the version of the code that renders it."""
+    digest = hashlib.sha256(f"{__version__}\0{form}".encode())
+    for snap in snapshots:
+        source = dumps(asdict(snap.source), compact=True)
+        digest.update(f"\0{snap.ref.slug}\0{snap.ref.name}\0{snap.content_sha256}\0".encode())
+        digest.update(f"{snap.dated_by}\0{source}".encode())
+    return f'"{digest.hexdigest()[:40]}"'
+
+
+def not_modified(request: Request, tag: str) -> bool:
+    wanted = request.headers.get("if-none-match")
+    if not wanted:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+    return "*" in tags or tag in tags
+
+
+def checked(*arguments: str) -> None:
+    """Refuse what could name nothing before any lookup (a country name or ref is short)."""
+    for argument in arguments:
+        if len(argument) > MAX_ARGUMENT or "\x00" in argument:
+            raise SnapshotNotFound(f"no country or snapshot {argument[:40]!r}…")
+
+
+class Service:
+    """The routes, over one read-only, cached view of the store."""
+
+    def __init__(self, config: Config, clock: Clock, cache_size: int = 2048) -> None:
+        self.config, self.clock = config, clock
+        self.store = CachedStore(config.storage.snapshots, size=cache_size)
+        self.bodies: Bounded[str, bytes] = Bounded(512)
+        self.tags: Bounded[tuple[str, FileKey, FileKey], str] = Bounded(cache_size)
+        self.histories: Bounded[tuple[FileKey | None, ...], CountryHistory] = Bounded(512)
+
+    def history(self, store: Store, slug: str) -> CountryHistory:
+        """A country's history (every consecutive pair diffed), made again only when one of
+        its snapshot files is added, replaced or removed."""
+        key = tuple(self.store.file_key(ref) for ref in store.refs(slug))
+        return self.histories.get_or_make(key, lambda: country_history(store, slug))
+
+    # -- pages -------------------------------------------------------------------------
+
+    def index(self, request: Request) -> Response:
+        return _page(pages.index_page(self.store, self.clock(), self.history))
+
+    def overview(self, request: Request) -> Response:
+        return _page(pages.overview_page(self.config.storage.reports))
+
+    def country(self, request: Request) -> Response:
+        country = request.path_params["country"].removesuffix(".html")
+        checked(country)
+        return _page(pages.country_page(self.store, country, self.clock(), self.history))
+
+    def week(self, request: Request) -> Response:
+        week = request.path_params["week"]
+        checked(week)
+        return _page(pages.digest_page(self.store, week, self.clock(), self.history))
+
+    def week_alias(self, request: Request) -> Response:
+        """``/weeks/2026-W47`` → ``/2026-W47.html``, where the digest's relative links work."""
+        week = request.path_params["week"].removesuffix(".html")
+        checked(week)
+        if not pages.PERIOD.match(week):
+            raise SnapshotNotFound(f"no week {week!r}: a week is named like 2026-W47")
+        return RedirectResponse(f"/{week}.html", status_code=308)
+
+    def feed(self, request: Request) -> Response:
+        body = pages.feed(self.store, str(request.base_url), self.clock(), self.history)
+        return Response(body, media_type="application/atom+xml", headers=_moving())
+
+    def diff_page(self, request: Request) -> Response:
+        return self._diff(request, "diff.html")
+
+    # -- API ---------------------------------------------------------------------------
+
+    def health(self, request: Request) -> Response:
+        data = {"status": "ok", "version": __version__, "countries": len(self.store.countries())}
+        return Response(dumps(data), media_type=JSON, headers={"Cache-Control": "no-store"})
+
+    def countries(self, request: Request) -> Response:
+        return Response(views.store_listing(self.store, "json"), media_type=JSON, headers=_moving())
+
+    def country_snapshots(self, request: Request) -> Response:
+        country = request.path_params["country"]
+        checked(country)
+        body = views.country_listing(self.store, country, "json")
+        return Response(body, media_type=JSON, headers=_moving())
+
+    def snapshot(self, request: Request) -> Response:
+        country, ref = request.path_params["country"], request.path_params["ref"]
+        checked(country, ref)
+        snap = views.load_ref(self.store, country, ref)
+        tag = etag("snapshot.json", snap)
+        headers = {"ETag": tag, "Cache-Control": cache_control(ref)}
+        if not_modified(request, tag):
+            return Response(status_code=304, headers=headers)
+        return Response(dumps(snapshot_data(snap)), media_type=JSON, headers=headers)
+
+    def diff(self, request: Request) -> Response:
+        return self._diff(request, "diff.json")
+
+    def openapi(self, request: Request) -> Response:
+        return Response(dumps(openapi()), media_type=JSON, headers=_moving())
+
+    def _diff(self, request: Request, form: str) -> Response:
+        """A comparison of two stored versions: computed once per pair of snapshot files,
+        then answered from memory (or with 304 to a client that has it)."""
+        params = request.path_params
+        country, old, new = params["country"], params["old"], params["new"]
+        checked(country, old, new)
+        old_ref, new_ref = resolve_pair(self.store, country, old, new)
+        (before, old_key), (after, new_key) = map(self.store.load_keyed, (old_ref, new_ref))
+        tag = self.tags.get_or_make((form, old_key, new_key), lambda: etag(form, before, after))
+        headers = {"ETag": tag, "Cache-Control": cache_control(old, new)}
+        if not_modified(request, tag):
+            return Response(status_code=304, headers=headers)
+        render, media_type = _RENDER[form]
+        body = self.bodies.get_or_make(
+            tag, lambda: render(compare_snapshots(before, after)).encode()
+        )
+        return Response(body, media_type=media_type, headers=headers)
+
+
+def _moving() -> dict[str, str]:
+    return {"Cache-Control": MOVING}
+
+
+def _page(html: str) -> Response:
+    return Response(html, media_type=HTML, headers=_moving())
+
+
+# -- errors: one line, the CLI's message; JSON under /api, the styled page elsewhere -------
+
+
+def error_response(path: str, status: int, message: str) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if path == "/api" or path.startswith("/api/"):
+        return Response(dumps({"error": message}), status, media_type=JSON, headers=headers)
+    reason = {404: "Not found", 405: "Method not allowed"}.get(status, "Error")
+    return Response(error_html(status, reason, message), status, media_type=HTML, headers=headers)
+
+
+async def _monitor_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, SnapshotNotFound):
+        return error_response(request.url.path, 404, str(exc))
+    # a store that cannot be read is the server's problem; its paths stay in the server log
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(request.url.path, 500, "the store could not be read; see the log")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {
+        404: f"nothing at {request.url.path}",
+        405: f"{request.method} is not allowed: this service is read-only (GET)",
+    }
+    response = error_response(
+        request.url.path, exc.status_code, messages.get(exc.status_code, exc.detail)
+    )
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """A bug: the traceback goes to the server log (uvicorn prints it), never to the client."""
+    return error_response(request.url.path, 500, "internal error; see the server log")
+
+
+def create_app(config: Config, clock: Clock, *, access_log: bool = True) -> Any:
+    """The ASGI application: the routes, behind the path guard and the access log."""
+    service = Service(config, clock)
+    get = ["GET"]
+    routes = [
+        Route("/", service.index, methods=get),
+        Route("/index.html", service.index, methods=get),
+        Route("/overview", service.overview, methods=get),
+        Route("/overview.html", service.overview, methods=get),
+        Route("/feed.atom", service.feed, methods=get),
+        Route("/weeks/{week}", service.week_alias, methods=get),
+        Route("/{week}.html", service.week, methods=get),
+        Route("/countries/{country}", service.country, methods=get),
+        Route("/countries/{country}/diff/{old}/{new}", service.diff_page, methods=get),
+        Route("/api/health", service.health, methods=get),
+        Route("/api/openapi.json", service.openapi, methods=get),
+        Route("/api/countries", service.countries, methods=get),
+        Route("/api/countries/{country}", service.country_snapshots, methods=get),
+        Route("/api/countries/{country}/snapshots/{ref}", service.snapshot, methods=get),
+        Route("/api/countries/{country}/diff/{old}/{new}", service.diff, methods=get),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            MonitorError: _monitor_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+    )
+    app.state.service = service
+    guarded = PathGuard(app, error_response)
+    return AccessLog(guarded, clock) if access_log else guarded

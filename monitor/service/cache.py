@@ -1,0 +1,95 @@
+"""Parsed snapshots and rendered answers kept in memory, bounded, and never stale.
+
+A snapshot file is never rewritten in place (the store writes a new file and renames it),
+so a file's identity (inode, size, mtime in ns) names its content: a cache keyed by it is
+invalidated by any change to the store without watching it. The store is still listed on
+every request (``refs`` reads the folder), so a new snapshot is seen at once.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from monitor.core.snapshot import Snapshot, SnapshotRef
+from monitor.edges.state import CountryState, country_states
+from monitor.edges.store import Store
+from monitor.errors import SnapshotNotFound
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Bounded(Generic[K, V]):
+    """A thread-safe LRU mapping that holds at most ``size`` entries."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The cached value, or ``make()`` stored (two threads may both make it: harmless)."""
+        found = self.get(key)
+        return found if found is not None else self.put(key, make())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+FileKey = tuple[str, int, int, int]
+
+
+class CachedStore(Store):
+    """A read-only view of the store: ``load`` is served from memory when the file has not
+    changed since it was parsed, and ``read_state`` never repairs."""
+
+    def __init__(self, root: Path, size: int = 2048) -> None:
+        super().__init__(root)
+        self.snapshots: Bounded[FileKey, Snapshot] = Bounded(size)
+
+    def read_state(self, slug: str) -> CountryState:
+        """As the store's, but never repairs (writes) a damaged file: the service only reads."""
+        return country_states(self.country_dir(slug), slug).read(repair=False)
+
+    def file_key(self, ref: SnapshotRef) -> FileKey | None:
+        """The identity of a snapshot's file now; None when it is gone."""
+        path = self.path(ref)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def load(self, ref: SnapshotRef) -> Snapshot:
+        return self.load_keyed(ref)[0]
+
+    def load_keyed(self, ref: SnapshotRef) -> tuple[Snapshot, FileKey]:
+        """The snapshot and the identity of the file it was read from."""
+        key = self.file_key(ref)
+        if key is None:
+            raise SnapshotNotFound(f"{ref.slug}: snapshot {ref.name} is gone from the store")
+        return self.snapshots.get_or_make(key, lambda: super(CachedStore, self).load(ref)), key
