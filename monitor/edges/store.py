@@ -220,21 +220,22 @@ class Store:
         except Exception as exc:
             raise StoreError(f"{path}: corrupt snapshot ({type(exc).__name__}: {exc})") from exc
 
-    def read_states(self) -> dict[str, CountryState]:
+    def read_states(self, repair: bool = True) -> dict[str, CountryState]:
         """Every country's bookkeeping (``.state.json``; a country it does not know yet is
-        read from its own ``state.json``, where older versions kept it)."""
-        states = all_states(self.root).read()
+        read from its own ``state.json``, where older versions kept it). A damaged file is
+        set aside and rebuilt, unless ``repair`` is off (a read-only reader)."""
+        states = all_states(self.root).read(repair)
         for slug in self.countries():
             if slug not in states and (self.root / slug / "state.json").is_file():
-                states[slug] = country_states(self.country_dir(slug), slug).read()
+                states[slug] = country_states(self.country_dir(slug), slug).read(repair)
         return states
 
-    def read_state(self, slug: str) -> CountryState:
-        """A country's bookkeeping; a damaged file is set aside and rebuilt."""
+    def read_state(self, slug: str, repair: bool = True) -> CountryState:
+        """A country's bookkeeping (see ``read_states``)."""
         check_slug(slug)
-        found = all_states(self.root).read().get(slug)
+        found = all_states(self.root).read(repair).get(slug)
         if found is None and (self.root / slug / "state.json").is_file():
-            found = country_states(self.country_dir(slug), slug).read()
+            found = country_states(self.country_dir(slug), slug).read(repair)
         return found or CountryState(slug)
 
     def update_states(self, changes: dict[str, dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from monitor.core.snapshot import Snapshot, SnapshotRef
-from monitor.edges.state import CountryState, country_states
+from monitor.edges.state import CountryState
 from monitor.edges.store import Store
 from monitor.errors import SnapshotNotFound
 
@@ -71,9 +71,12 @@ class CachedStore(Store):
         super().__init__(root)
         self.snapshots: Bounded[FileKey, Snapshot] = Bounded(size)
 
-    def read_state(self, slug: str) -> CountryState:
+    def read_state(self, slug: str, repair: bool = False) -> CountryState:
         """As the store's, but never repairs (writes) a damaged file: the service only reads."""
-        return country_states(self.country_dir(slug), slug).read(repair=False)
+        return super().read_state(slug, repair=False)
+
+    def read_states(self, repair: bool = False) -> dict[str, CountryState]:
+        return super().read_states(repair=False)
 
     def file_key(self, ref: SnapshotRef) -> FileKey | None:
         """The identity of a snapshot's file now; None when it is gone."""
