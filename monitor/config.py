@@ -66,6 +66,12 @@ class EmailConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    base_url: str = ""  # where reports/ is published: absolute links in the email and feed
+    feed_weeks: int = 12  # the Atom feed holds the changes seen in this many recent weeks
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     country: str
     url: str
@@ -78,6 +84,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
     sources: tuple[SourceConfig, ...] = ()
 
     def trigger(self, job: str) -> CronTrigger:
@@ -224,7 +231,7 @@ def load_config(explicit: Path | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     name = str(path) if path else "config"
-    unknown = set(data) - {"storage", "fetch", "schedule", "email", "sources"}
+    unknown = set(data) - {"storage", "fetch", "schedule", "email", "reports", "sources"}
     if unknown:
         raise ConfigError(f"{name}: [{sorted(unknown)[0]}]: unknown section")
     storage = _section(StorageConfig, data.get("storage", {}), f"{name}: storage")
@@ -241,11 +248,19 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     email = _section(EmailConfig, data.get("email", {}), f"{name}: email", {"from": "sender"})
     if email.when not in ("changes", "always"):
         raise ConfigError(f'{name}: email.when: must be "changes" or "always"')
+    reports = _section(ReportsConfig, data.get("reports", {}), f"{name}: reports")
+    if reports.base_url:
+        if not reports.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name}: reports.base_url: must be an http(s) URL")
+        reports = ReportsConfig(reports.base_url.rstrip("/") + "/", reports.feed_weeks)
+    if reports.feed_weeks < 1:
+        raise ConfigError(f"{name}: reports.feed_weeks: must be at least 1")
     return Config(
         path=path,
         storage=storage,
         fetch=fetch,
         schedule=_section(ScheduleConfig, data.get("schedule", {}), f"{name}: schedule"),
         email=email,
+        reports=reports,
         sources=_sources(data.get("sources", {}), f"{name}: sources"),
     )

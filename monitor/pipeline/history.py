@@ -3,16 +3,17 @@ the bookkeeping reports need (failures, countries checked in a period)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from monitor.core.periods import CountryHistory, Failure, Period, history_of
+from monitor.core.periods import CountryHistory, Failure, PairDiff, Period, history_of, pair_diff
+from monitor.edges.diffcache import DiffCache, cache_path
 from monitor.edges.state import CountryState
 from monitor.edges.store import Store
 from monitor.errors import StoreError
 
 
-def country_history(store: Store, slug: str) -> CountryHistory:
+def country_history(store: Store, slug: str, changes_of: PairDiff = pair_diff) -> CountryHistory:
     """Every readable snapshot of a country and the events between consecutive ones."""
     snapshots, unreadable = [], []
     for ref in store.refs(slug):
@@ -20,11 +21,18 @@ def country_history(store: Store, slug: str) -> CountryHistory:
             snapshots.append(store.load(ref))
         except StoreError as exc:
             unreadable.append(str(exc))
-    return history_of(slug, snapshots, unreadable)
+    return history_of(slug, snapshots, unreadable, changes_of)
 
 
-def all_histories(store: Store) -> list[CountryHistory]:
-    return [country_history(store, slug) for slug in store.countries() if store.refs(slug)]
+def all_histories(store: Store, slugs: Iterable[str] | None = None) -> list[CountryHistory]:
+    """Every country's history (or those named), with per-pair diffs from the diff cache
+    (``snapshots/.cache/diffs.json``), which is then written back."""
+    cache = DiffCache(cache_path(store.root))
+    wanted = store.countries() if slugs is None else list(slugs)
+    found = [country_history(store, slug, cache.diff) for slug in wanted if store.refs(slug)]
+    if slugs is None:  # only a whole-store run may shrink the cache to what it used
+        cache.save()
+    return found
 
 
 def states(store: Store) -> Iterator[tuple[str, CountryState]]:

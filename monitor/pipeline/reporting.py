@@ -16,7 +16,13 @@ from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 from monitor.pipeline.history import all_histories, checked_in, failures
 from monitor.render.feed import atom_feed
-from monitor.render.html import country_html, digest_email_html, digest_html, index_html
+from monitor.render.html import (
+    country_html,
+    digest_email_html,
+    digest_html,
+    index_html,
+    overview_html,
+)
 from monitor.render.text import digest_text, subject
 
 _REPORT_NAME = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})\.html$")
@@ -67,8 +73,10 @@ def write_reports(
         {p.name[: -len(".html")] for p in root.glob("*.html") if _REPORT_NAME.match(p.name)}
     )
     _write(root / "index.html", index_html(weeks, found, now))
-    _write(root / "feed.atom", atom_feed(found, "", now))
-    return ReportResult(digest, path, written=len(found) + 3, histories=tuple(found))
+    _write(root / "overview.html", overview_html(found, now))
+    base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
+    _write(root / "feed.atom", atom_feed(found, base, now, weeks_kept))
+    return ReportResult(digest, path, written=len(found) + 4, histories=tuple(found))
 
 
 def should_mail(config: Config, digest: Digest) -> bool:
@@ -118,8 +126,8 @@ def _mail(config: Config, digest: Digest) -> None:
 
     message = build_email(
         subject(digest),
-        digest_text(digest),
-        digest_email_html(digest),
+        digest_text(digest, config.reports.base_url),
+        digest_email_html(digest, config.reports.base_url),
         config.email.sender,
         config.email.to,
     )

@@ -8,9 +8,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from monitor.core.diff import Comparison
+from monitor.core.diff import Comparison, format_number
+from monitor.core.overview import country_now, indicator_keys, overview, short_label
 from monitor.core.periods import CountryHistory, Digest
-from monitor.render.text import field_label, grouped, plain, trimmed
+from monitor.core.profile import INDICATORS
+from monitor.core.summary import summarise
+from monitor.render import charts
+from monitor.render.summary import counts, dates_line, headline
+from monitor.render.text import field_label, grouped, plain, side_label, trimmed
 
 
 def _plural_word(n: int, one: str, many: str) -> str:
@@ -30,7 +35,21 @@ def environment() -> Any:
         lstrip_blocks=True,
     )
     env.globals.update(
-        grouped=grouped, trimmed=trimmed, field_label=field_label, plain=plain, plural=_plural_word
+        grouped=grouped,
+        trimmed=trimmed,
+        field_label=field_label,
+        plain=plain,
+        plural=_plural_word,
+        side_label=side_label,
+        short_label=short_label,
+        full_label=lambda key: INDICATORS.get(key, key),
+        number=format_number,
+        charts=charts,
+        headline=headline,
+        counts=counts,
+        dates_line=dates_line,
+        web_link=_web_link,
+        change_count=lambda events: sum(len(e.comparison.changes) for e in events),
     )
     return env
 
@@ -44,17 +63,31 @@ def to_html(comparison: Comparison) -> str:
     return _render("diff.html", c=comparison)
 
 
+def _web_link(location: str | None) -> str | None:
+    """A document's address, only when it is one a browser should follow (http/https)."""
+    return location if location and location.startswith(("http://", "https://")) else None
+
+
 def digest_html(digest: Digest) -> str:
-    return _render("digest.html", d=digest)
+    return _render("digest.html", d=digest, s=summarise(digest))
 
 
-def digest_email_html(digest: Digest) -> str:
-    """The digest for mail clients, which drop <style>: every style inline."""
-    return _render("email.html", d=digest)
+def digest_email_html(digest: Digest, base_url: str = "") -> str:
+    """The digest for mail clients, which drop <style>: every style inline. With
+    ``base_url`` (where reports/ is published) it links to the pages."""
+    return _render("email.html", d=digest, s=summarise(digest), base=base_url)
 
 
 def country_html(history: CountryHistory, generated_at: datetime) -> str:
-    return _render("country.html", h=history, generated_at=generated_at)
+    """The current state first (indicators, figures and their trends), then the history."""
+    now = country_now(history, indicator_keys([history])) if history.snapshots else None
+    return _render("country.html", h=history, now=now, generated_at=generated_at)
+
+
+def overview_html(histories: Sequence[CountryHistory], generated_at: datetime) -> str:
+    """Every country by every indicator, since when each value holds, totals, and the
+    number of countries with each indicator over time."""
+    return _render("overview.html", o=overview(histories), generated_at=generated_at)
 
 
 def index_html(
