@@ -43,3 +43,14 @@ def server(_session_server):
     _session_server.clear()
     yield _session_server
     _session_server.clear()
+
+
+@pytest.fixture(scope="session")
+def corpus_world(tmp_path_factory):
+    """The real corpus imported in one week and a few edited versions in the next
+    (tests/corpusworld.py); read-only for the tests that share it."""
+    if not CORPUS.is_dir():
+        pytest.skip(NO_CORPUS)
+    from tests.corpusworld import build
+
+    return build(tmp_path_factory.mktemp("corpus-world"))

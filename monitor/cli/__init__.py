@@ -1,6 +1,6 @@
 """The ``monitor`` command (click): parse arguments, call one pipeline function, print."""
 
-from monitor.cli import documents, jobs  # noqa: F401  (each registers its commands)
+from monitor.cli import documents, export, jobs  # noqa: F401  (each registers its commands)
 from monitor.cli.main import cli, main
 
 __all__ = ["cli", "main"]

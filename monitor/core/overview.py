@@ -107,7 +107,9 @@ class CountryNow:
 
     def series(self, column: int) -> list[tuple[str, int | float | None]]:
         """(day, figure) across snapshots: column 1 is population, 2 internet users."""
-        return [(row[0], row[column]) for row in self.trend]
+        if column == 1:
+            return [(day, population) for day, population, _ in self.trend]
+        return [(day, users) for day, _, users in self.trend]
 
 
 @dataclass(frozen=True)
