@@ -41,7 +41,10 @@ EDITS = [
     (
         "Iraq",
         FIRST_EDITS,
-        [(IRAQ_NO_CERT, IRAQ_CERT), ("Last updated on 6th March 2015", "Last updated on 10th February 2016")],
+        [
+            (IRAQ_NO_CERT, IRAQ_CERT),
+            ("Last updated on 6th March 2015", "Last updated on 10th February 2016"),
+        ],
     ),
     ("Chad", FIRST_EDITS, [("11 831 000", "12 448 000"), ("12th March 2015", "3rd April 2016")]),
     ("Togo", FIRST_EDITS, "date"),

@@ -10,6 +10,7 @@ changed holds "since the first snapshot".
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+import unicodedata
 from dataclasses import dataclass
 
 from monitor.core.periods import CountryHistory
@@ -28,6 +29,12 @@ SHORT: dict[str, str] = {
     "cop_agency": "COP agency",
     "reporting_mechanism": "reporting",
 }
+
+
+def folded(name: str) -> str:
+    """A name for sorting and finding: lower case, accents dropped (Côte → cote)."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def short_label(key: str) -> str:
@@ -236,7 +243,7 @@ def overview(histories: Sequence[CountryHistory]) -> Overview:
     present = [h for h in histories if h.snapshots]
     keys = indicator_keys(present)
     countries = tuple(
-        sorted((country_now(h, keys) for h in present), key=lambda c: (c.country.lower(), c.slug))
+        sorted((country_now(h, keys) for h in present), key=lambda c: (folded(c.country), c.slug))
     )
     totals = {
         key: {

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from monitor.core.diff import Comparison, format_number
-from monitor.core.overview import country_now, indicator_keys, overview, short_label
+from monitor.core.overview import country_now, folded, indicator_keys, overview, short_label
 from monitor.core.periods import CountryHistory, Digest
 from monitor.core.profile import INDICATORS
 from monitor.core.summary import summarise
@@ -42,6 +42,7 @@ def environment() -> Any:
         plural=_plural_word,
         side_label=side_label,
         short_label=short_label,
+        folded=folded,
         full_label=lambda key: INDICATORS.get(key, key),
         number=format_number,
         charts=charts,
