@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 
 import pytest
@@ -104,7 +105,7 @@ def test_sqlite_changes_equal_monitor_diff_and_sections_are_searchable(world):
     pairs = 0
     for slug in corpus.store.countries():
         refs = [r.name for r in corpus.store.refs(slug)]
-        for old, new in zip(refs, refs[1:], strict=False):
+        for old, new in itertools.pairwise(refs):
             pairs += 1
             diff = run_cli(
                 "--config", str(config), "diff", slug, old, new, "--format", "json", cwd=corpus.root

@@ -35,7 +35,8 @@ def row(page: str, slug: str) -> dict[str, tuple[str, str]]:
     assert body, slug
     cells = {}
     for label, value, since in re.findall(
-        r'<td[^>]*data-label="([^"]+)"[^>]*><a[^>]*>([^<]*)</a>\s*<span class="since">([^<]*)</span>',
+        r'<td[^>]*data-label="([^"]+)"[^>]*><a[^>]*>([^<]*)</a>\s*'
+        r'<span class="since">([^<]*)</span>',
         body.group(1),
     ):
         cells[html.unescape(label)] = (html.unescape(value), html.unescape(since))

@@ -9,8 +9,8 @@ changed holds "since the first snapshot".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
 import unicodedata
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.core.periods import CountryHistory

@@ -187,15 +187,15 @@ def write_sqlite(path: Path, histories: Sequence[CountryHistory]) -> None:
         try:
             types: dict[str, Any] = dict.fromkeys(columns, str)
             types.update(population=int, internet_users_pct=float)
-            db["snapshots"].insert_all(
+            db.table("snapshots").insert_all(
                 rows, pk=("slug", "snapshot"), columns=types, column_order=columns
             )
-            db["sections"].insert_all(
+            db.table("sections").insert_all(
                 section_rows(histories),
                 columns={"slug": str, "snapshot": str, "number": str, "title": str, "text": str},
                 column_order=["slug", "snapshot", "number", "title", "text", "items"],
             )
-            db["changes"].insert_all(
+            db.table("changes").insert_all(
                 change_rows(histories),
                 columns={
                     "slug": str,
@@ -209,10 +209,10 @@ def write_sqlite(path: Path, histories: Sequence[CountryHistory]) -> None:
                 },
                 column_order=["slug", "old", "new", "section", "path", "kind"],
             )
-            db["countries"].insert_all(country_rows(histories), pk="slug")
+            db.table("countries").insert_all(country_rows(histories), pk="slug")
             for name in ("snapshots", "sections", "changes", "countries"):
-                db[name].create(_empty(name), if_not_exists=True)
-            db["sections"].enable_fts(["title", "text", "items"])
+                db.table(name).create(_empty(name), if_not_exists=True)
+            db.table("sections").enable_fts(["title", "text", "items"])
             db.close()
             data = built.read_bytes()
         except sqlite3.Error as exc:
