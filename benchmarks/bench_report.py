@@ -7,12 +7,20 @@ Builds a real store first (not timed), then reports, each measured on its own: r
 history and diffing (store → events), rendering the digest, rendering all country pages,
 and writing everything (`write_reports`), with this process's peak memory.
 Goals: the digest in under 0.5 s, all country pages in under 5 s.
+
+Then, side by side in one run (lower is better for both ratios):
+- `monitor report` (a real process) twice on the same store: the first with no diff cache,
+  the second with nothing new (per-pair diffs from the cache). Goal: second / first ≤ 0.10.
+- the overview (computing it from the histories and rendering overview.html) against the
+  rest of `write_reports`. Goal: overview / report without it ≤ 0.20.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -21,8 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pycountry
+from common import timed
 
 from monitor.config import parse_config
 from monitor.core.extract import extract
@@ -31,10 +41,12 @@ from monitor.core.periods import (
     iso_week,
     make_digest,
 )
+from monitor.edges.diffcache import cache_path
 from monitor.edges.store import Store
+from monitor.pipeline.gathering import from_histories
 from monitor.pipeline.history import all_histories
 from monitor.pipeline.reporting import write_reports
-from monitor.render.html import country_html, digest_html
+from monitor.render.html import country_html, digest_html, overview_html
 
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 WEEK = iso_week("2026-W47")
@@ -79,7 +91,20 @@ def main() -> None:
                     now=seen,
                 )
         now = datetime(2026, 11, 23, tzinfo=UTC)
+        (Path(tmp) / "config.toml").write_text(
+            '[storage]\nsnapshots = "snapshots"\nreports = "reports"\n', encoding="utf-8"
+        )
+        report_cmd = [sys.executable, "-m", "monitor", "-q", "report", "--week", WEEK.label]
+        cache_path(store.root).unlink(missing_ok=True)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's monitor
+        env.pop("MONITOR_CONFIG", None)
+        first_cli = timed(report_cmd, tmp, env)
+        second_cli = timed(report_cmd, tmp, env)
 
+        cache_path(store.root).unlink(missing_ok=True)
+        start = time.perf_counter()
+        histories = all_histories(store)
+        load_cold = time.perf_counter() - start
         start = time.perf_counter()
         histories = all_histories(store)
         load = time.perf_counter() - start
@@ -92,17 +117,40 @@ def main() -> None:
         pages = [country_html(h, now) for h in histories]
         pages_time = time.perf_counter() - start
         start = time.perf_counter()
+        gathered = from_histories(tuple(histories))
+        overview_page = overview_html(list(gathered.nows.values()), gathered.marks, now)
+        overview_time = time.perf_counter() - start
+        shutil.rmtree(config.storage.reports)  # every page written, as on a first run
+        cache_path(store.root).unlink()
+        start = time.perf_counter()
         write_reports(config, store, WEEK, now)
         total = time.perf_counter() - start
 
         print(f"{len(histories)} countries x {opts.versions} snapshots")
-        print(f"read history and diff every pair: {load:.2f} s")
+        print(
+            f"read history and diff every pair: {load_cold:.2f} s; with the diff cache {load:.2f} s"
+        )
         print(
             f"digest: {len(digest.changed_countries)} countries, {changes} changes, "
             f"{len(page) / 1e6:.1f} MB, rendered in {digest_time:.3f} s (goal < 0.5 s)"
         )
         print(f"country pages: {len(pages)} rendered in {pages_time:.2f} s (goal < 5 s)")
+        print(
+            f"overview: {len(overview_page) / 1e6:.1f} MB, computed and rendered in "
+            f"{overview_time:.2f} s"
+        )
         print(f"write_reports end to end (read, diff, render, write all files): {total:.2f} s")
+        print()
+        print("side by side (lower is better):")
+        print(
+            f"  monitor report, first (no diff cache): {first_cli:.2f} s; second, nothing new: "
+            f"{second_cli:.2f} s; second / first = {second_cli / first_cli:.3f} (goal <= 0.10)"
+        )
+        rest = total - overview_time
+        print(
+            f"  overview {overview_time:.2f} s / rest of write_reports {rest:.2f} s = "
+            f"{overview_time / rest:.3f} (goal <= 0.20)"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB")
 

@@ -6,8 +6,8 @@ import subprocess
 import time
 
 
-def timed(cmd: list[str], cwd: str) -> float:
+def timed(cmd: list[str], cwd: str, env: dict[str, str] | None = None) -> float:
     """Wall time of one command, start to exit."""
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
+    subprocess.run(cmd, cwd=cwd, capture_output=True, check=True, env=env)
     return time.perf_counter() - start

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from monitor.core.periods import CountryHistory
 from monitor.core.profile import INDICATORS, Indicator
@@ -201,24 +202,36 @@ def country_now(history: CountryHistory, keys: Sequence[str]) -> CountryNow:
     )
 
 
-def timeline(histories: Sequence[CountryHistory], keys: Sequence[str]) -> tuple[Point, ...]:
+Mark = tuple[str, int, tuple[str, ...]]
+"""One snapshot as the timeline needs it: its day, its revision, the indicators it says yes to."""
+
+
+def marks_of(history: CountryHistory, keys: Sequence[str]) -> tuple[Mark, ...]:
+    return tuple(
+        (
+            s.ref.key,
+            s.ref.revision,
+            tuple(k for k in keys if (f := s.profile.indicators.get(k)) and f.value is True),
+        )
+        for s in history.snapshots
+    )
+
+
+def timeline(marks: Mapping[str, Sequence[Mark]], keys: Sequence[str]) -> tuple[Point, ...]:
     """For each date a snapshot is dated by, the countries that had each indicator then
     (each country as its latest snapshot dated on or before that day says)."""
-    dated_snaps = sorted(
-        ((s.ref.key, s.ref.revision, h.slug, s) for h in histories for s in h.snapshots),
-        key=lambda t: (t[0], t[2], t[1]),
+    ordered = sorted(
+        ((day, slug, revision, yes) for slug, rows in marks.items() for day, revision, yes in rows)
     )
-    state: dict[str, dict[str, bool]] = {}
+    state: dict[str, frozenset[str]] = {}
     counts = dict.fromkeys(keys, 0)
     points: list[Point] = []
-    for index, (day, _, slug, snap) in enumerate(dated_snaps):
-        found = snap.profile.indicators
-        now = {k: found[k].value is True if k in found else False for k in keys}
-        before = state.get(slug, dict.fromkeys(keys, False))
+    for index, (day, slug, _, yes) in enumerate(ordered):
+        now, before = frozenset(yes), state.get(slug, frozenset())
         for k in keys:
-            counts[k] += int(now[k]) - int(before[k])
+            counts[k] += int(k in now) - int(k in before)
         state[slug] = now
-        if index + 1 < len(dated_snaps) and dated_snaps[index + 1][0] == day:
+        if index + 1 < len(ordered) and ordered[index + 1][0] == day:
             continue
         points.append(Point(day, len(state), dict(counts)))
     return tuple(points)
@@ -242,14 +255,84 @@ def overview(histories: Sequence[CountryHistory]) -> Overview:
     """Every country with at least one readable snapshot, its state now, totals, timeline."""
     present = [h for h in histories if h.snapshots]
     keys = indicator_keys(present)
-    countries = tuple(
-        sorted((country_now(h, keys) for h in present), key=lambda c: (folded(c.country), c.slug))
+    return overview_of(
+        [country_now(h, keys) for h in present], {h.slug: marks_of(h, keys) for h in present}
     )
+
+
+def overview_of(nows: Sequence[CountryNow], marks: Mapping[str, Sequence[Mark]]) -> Overview:
+    """The overview from each country's state now and its marks (which a cache may hold)."""
+    keys = tuple(dict.fromkeys(k for c in nows for k in c.cells)) or tuple(INDICATORS)
+    countries = tuple(sorted(nows, key=lambda c: (folded(c.country), c.slug)))
     totals = {
         key: {
-            word: sum(1 for c in countries if c.cells[key].value is value)
+            word: sum(1 for c in countries if key in c.cells and c.cells[key].value is value)
             for word, value in (("yes", True), ("no", False), ("unknown", None))
         }
         for key in keys
     }
-    return Overview(keys, countries, totals, timeline(present, keys))
+    return Overview(keys, countries, totals, timeline(marks, keys))
+
+
+def now_to_dict(now: CountryNow) -> dict[str, Any]:
+    """The JSON form of a country's state now (what the report cache keeps)."""
+    return asdict(now)
+
+
+def _dated(data: Mapping[str, Any]) -> Dated:
+    ref, day = data["ref"], data["day"]
+    first_seen, from_first = data["first_seen"], data["from_first"]
+    if not (isinstance(ref, str) and isinstance(day, str)):
+        raise TypeError("a date is not text")
+    if not (isinstance(first_seen, bool) and isinstance(from_first, bool)):
+        raise TypeError("a flag is not true or false")
+    return Dated(ref, day, first_seen, from_first)
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
+def _number(value: Any) -> int | float | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"{value!r} is not a number")
+    return value
+
+
+def _figure_from(data: Mapping[str, Any]) -> Figure:
+    return Figure(
+        _number(data["value"]), _text(data["source"]), _text(data["as_of"]), _dated(data["since"])
+    )
+
+
+def now_from_dict(data: Mapping[str, Any]) -> CountryNow:
+    """Rebuild a country's state now; a wrong shape is a ``TypeError``, ``KeyError`` or
+    ``ValueError`` (the caller then reads the country again)."""
+    cells = {}
+    for key, cell in data["cells"].items():
+        value = cell["value"]
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{value!r} is not yes, no or unknown")
+        cells[key] = Cell(
+            key, value, _text(cell["status"]), _text(cell["evidence"]), _dated(cell["since"])
+        )
+    trend = tuple(
+        (str(day), _number(population), _number(users)) for day, population, users in data["trend"]
+    )
+    snapshots = data["snapshots"]
+    if not isinstance(snapshots, int) or isinstance(snapshots, bool):
+        raise TypeError("snapshots is not a count")
+    return CountryNow(
+        slug=str(data["slug"]),
+        country=str(data["country"]),
+        iso3=_text(data["iso3"]),
+        latest=_dated(data["latest"]),
+        source=_text(data["source"]),
+        snapshots=snapshots,
+        cells=cells,
+        population=_figure_from(data["population"]),
+        internet_users=_figure_from(data["internet_users"]),
+        trend=trend,
+    )

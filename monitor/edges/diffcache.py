@@ -20,7 +20,7 @@ from monitor.core.snapshot import Snapshot
 from monitor.edges.files import write_json
 from monitor.errors import StoreError
 
-SCHEMA = 1
+SCHEMA = 2  # 2: changes as positional rows
 MAX_PAIRS = 200_000
 log = logging.getLogger("monitor")
 _KINDS = {"added", "removed", "changed"}
@@ -32,41 +32,30 @@ def cache_path(snapshots: Path) -> Path:
     return Path(snapshots) / ".cache" / "diffs.json"
 
 
-def _change(data: Any) -> Change:
-    if not isinstance(data, dict):
-        raise TypeError("a change is not an object")
-    words = tuple(WordRun(w["op"], w["text"]) for w in data["words"])
-    change = Change(
-        path=data["path"],
-        kind=data["kind"],
-        old=data["old"],
-        new=data["new"],
-        group=data["group"],
-        field=data["field"],
-        summary=data["summary"],
-        words=words,
-    )
-    texts = (change.path, change.group, change.field, change.summary)
-    if change.kind not in _KINDS or not all(isinstance(t, str) for t in texts):
+def _change(row: Any) -> Change:
+    """A change from its positional form; anything of another shape raises."""
+    path, kind, old, new, group, field, summary, words = row
+    if kind not in _KINDS or not (type(path) is type(group) is type(field) is type(summary) is str):
         raise ValueError("a change has the wrong shape")
-    if not isinstance(change.old, _SCALAR) or not isinstance(change.new, _SCALAR):
+    if not isinstance(old, _SCALAR) or not isinstance(new, _SCALAR):
         raise ValueError("a change value is not a scalar")
-    if any(w.op not in _OPS or not isinstance(w.text, str) for w in words):
+    runs = tuple(WordRun(op, text) for op, text in words)
+    if runs and not ({r.op for r in runs} <= _OPS and all(type(r.text) is str for r in runs)):
         raise ValueError("a word run has the wrong shape")
-    return change
+    return Change(path, kind, old, new, group, field, summary, runs)
 
 
-def _plain(change: Change) -> dict[str, Any]:
-    return {
-        "path": change.path,
-        "kind": change.kind,
-        "old": change.old,
-        "new": change.new,
-        "group": change.group,
-        "field": change.field,
-        "summary": change.summary,
-        "words": [{"op": w.op, "text": w.text} for w in change.words],
-    }
+def _row(change: Change) -> list[Any]:
+    return [
+        change.path,
+        change.kind,
+        change.old,
+        change.new,
+        change.group,
+        change.field,
+        change.summary,
+        [[w.op, w.text] for w in change.words],
+    ]
 
 
 class DiffCache:
@@ -92,21 +81,29 @@ class DiffCache:
         pairs = data.get("pairs")
         return pairs if isinstance(pairs, dict) else {}
 
-    def changes_of(self, old: Snapshot, new: Snapshot) -> tuple[Change, ...]:
-        key = f"{old.content_sha256}:{new.content_sha256}"
+    def lookup(self, old: str, new: str) -> tuple[Change, ...] | None:
+        """The cached changes between two contents (by hash); None when not cached."""
+        key = f"{old}:{new}"
         if key in self.used:
             return self.used[key]
         found = self.stored.get(key)
+        if found is None:
+            return None
+        try:
+            if not isinstance(found, list):
+                raise TypeError("a pair is not a list")
+            changes = tuple(_change(c) for c in found)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.info("diff cache %s: a damaged entry (%s); diffing again", self.path, exc)
+            return None
+        self.used[key] = changes
+        return changes
+
+    def changes_of(self, old: Snapshot, new: Snapshot) -> tuple[Change, ...]:
+        found = self.lookup(old.content_sha256, new.content_sha256)
         if found is not None:
-            try:
-                if not isinstance(found, list):
-                    raise TypeError("a pair is not a list")
-                changes = tuple(_change(c) for c in found)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.info("diff cache %s: a damaged entry (%s); diffing again", self.path, exc)
-            else:
-                self.used[key] = changes
-                return changes
+            return found
+        key = f"{old.content_sha256}:{new.content_sha256}"
         self.misses += 1
         self.used[key] = pair_diff(old, new)
         return self.used[key]
@@ -121,7 +118,7 @@ class DiffCache:
         if not self.misses and set(self.stored) == set(self.used):
             return
         pairs: Mapping[str, tuple[Change, ...]] = dict(list(self.used.items())[:MAX_PAIRS])
-        data = {"schema": SCHEMA, "pairs": {k: [_plain(c) for c in v] for k, v in pairs.items()}}
+        data = {"schema": SCHEMA, "pairs": {k: [_row(c) for c in v] for k, v in pairs.items()}}
         try:
             write_json(self.path, data, durable=False, error=StoreError, mkdir=True)
         except StoreError as exc:  # a cache that cannot be written only costs time

@@ -3,13 +3,21 @@ country pages and the index. Jinja2 with autoescape always on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from monitor.core.diff import Comparison, format_number
-from monitor.core.overview import country_now, folded, indicator_keys, overview, short_label
+from monitor.core.overview import (
+    CountryNow,
+    Mark,
+    country_now,
+    folded,
+    indicator_keys,
+    overview_of,
+    short_label,
+)
 from monitor.core.periods import CountryHistory, Digest
 from monitor.core.profile import INDICATORS
 from monitor.core.summary import summarise
@@ -85,18 +93,25 @@ def country_html(history: CountryHistory, generated_at: datetime) -> str:
     return _render("country.html", h=history, now=now, generated_at=generated_at)
 
 
-def overview_html(histories: Sequence[CountryHistory], generated_at: datetime) -> str:
+def overview_html(
+    nows: Sequence[CountryNow], marks: Mapping[str, Sequence[Mark]], generated_at: datetime
+) -> str:
     """Every country by every indicator, since when each value holds, totals, and the
-    number of countries with each indicator over time."""
-    return _render("overview.html", o=overview(histories), generated_at=generated_at)
+    number of countries with each indicator over time (``core.overview``)."""
+    return _render("overview.html", o=overview_of(nows, marks), generated_at=generated_at)
 
 
 def index_html(
-    weeks: Sequence[str], histories: Sequence[CountryHistory], generated_at: datetime
+    weeks: Sequence[str],
+    histories: Sequence[CountryHistory],
+    nows: Mapping[str, CountryNow],
+    generated_at: datetime,
 ) -> str:
+    """The weekly reports and every country (with its snapshot count and latest one)."""
     return _render(
         "index.html",
         weeks=sorted(weeks, reverse=True),
         histories=histories,
+        nows=nows,
         generated_at=generated_at,
     )
