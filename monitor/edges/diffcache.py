@@ -9,18 +9,17 @@ shape-checked on read: a damaged or foreign file is ignored and rebuilt, never t
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from monitor.core.diff import Change, WordRun
-from monitor.core.jsonform import loads
+from monitor.core.jsonform import dumps, loads
 from monitor.core.periods import PairDiff, pair_diff
 from monitor.core.snapshot import Snapshot
 from monitor.edges.files import write_json
 from monitor.errors import StoreError
 
-SCHEMA = 2  # 2: changes as positional rows
+SCHEMA = 3  # 3: each pair a JSON string of positional rows, parsed only when asked for
 MAX_PAIRS = 200_000
 log = logging.getLogger("monitor")
 _KINDS = {"added", "removed", "changed"}
@@ -65,6 +64,7 @@ class DiffCache:
         self.path = Path(path)
         self.stored = self._read()
         self.used: dict[str, tuple[Change, ...]] = {}
+        self.kept: set[str] = set()  # pairs still in the store, not decoded in this run
         self.misses = 0
 
     def _read(self) -> dict[str, Any]:
@@ -90,14 +90,25 @@ class DiffCache:
         if found is None:
             return None
         try:
-            if not isinstance(found, list):
+            if not isinstance(found, str):
+                raise TypeError("a pair is not a JSON string")
+            rows = loads(found)
+            if not isinstance(rows, list):
                 raise TypeError("a pair is not a list")
-            changes = tuple(_change(c) for c in found)
+            changes = tuple(_change(c) for c in rows)
         except (KeyError, TypeError, ValueError) as exc:
             log.info("diff cache %s: a damaged entry (%s); diffing again", self.path, exc)
             return None
         self.used[key] = changes
         return changes
+
+    def keep(self, old: str, new: str) -> bool:
+        """Keep a pair the store still holds without decoding it; False if not cached."""
+        key = f"{old}:{new}"
+        if key in self.used or isinstance(self.stored.get(key), str):
+            self.kept.add(key)
+            return True
+        return False
 
     def changes_of(self, old: Snapshot, new: Snapshot) -> tuple[Change, ...]:
         found = self.lookup(old.content_sha256, new.content_sha256)
@@ -113,12 +124,15 @@ class DiffCache:
         return self.changes_of
 
     def save(self) -> None:
-        """Write the pairs this run used (only when something new was diffed, or some
-        stored pair was not used: the file then shrinks to what the store holds)."""
-        if not self.misses and set(self.stored) == set(self.used):
+        """Write the pairs this run used or kept (only when something new was diffed, or
+        some stored pair went unused: the file then shrinks to what the store holds)."""
+        wanted = set(self.used) | self.kept
+        if not self.misses and set(self.stored) == wanted:
             return
-        pairs: Mapping[str, tuple[Change, ...]] = dict(list(self.used.items())[:MAX_PAIRS])
-        data = {"schema": SCHEMA, "pairs": {k: [_row(c) for c in v] for k, v in pairs.items()}}
+        pairs = {k: dumps([_row(c) for c in v], compact=True) for k, v in self.used.items()}
+        for key in self.kept - set(self.used):
+            pairs[key] = self.stored[key]
+        data = {"schema": SCHEMA, "pairs": dict(list(pairs.items())[:MAX_PAIRS])}
         try:
             write_json(self.path, data, durable=False, error=StoreError, mkdir=True)
         except StoreError as exc:  # a cache that cannot be written only costs time

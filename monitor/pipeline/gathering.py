@@ -108,6 +108,8 @@ def _from_entry(
                         return None
                     comparison = Comparison(slug, country, before[0], here, changes)
                 events.append(Event(slug, country, str(snap["ref"]), seen, comparison))
+            elif before is not None and not diffs.keep(before[1], snap["hash"]):
+                return None  # the pair's diff is gone: read the country again
             before = (here, str(snap["hash"]))
         marks = tuple((str(d), int(r), tuple(map(str, yes))) for d, r, yes in entry["marks"])
         now = now_from_dict(entry["now"])
