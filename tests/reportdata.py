@@ -41,7 +41,7 @@ def save(store: Store, text: str, country: str, when: datetime):
     return result
 
 
-def build(tmp_path: Path, email: dict | None = None) -> ReportWorld:
+def build(tmp_path: Path, email: dict | None = None, reports: dict | None = None) -> ReportWorld:
     config = parse_config(
         {
             "storage": {
@@ -49,6 +49,7 @@ def build(tmp_path: Path, email: dict | None = None) -> ReportWorld:
                 "reports": str(tmp_path / "reports"),
             },
             "email": email or {},
+            "reports": reports or {},
         },
         None,
     )

@@ -260,9 +260,16 @@ def overview(histories: Sequence[CountryHistory]) -> Overview:
     )
 
 
+def _in_order(keys: set[str] | Mapping[str, Any]) -> tuple[str, ...]:
+    """Indicator keys in reading order (``INDICATORS``), then any others by name."""
+    known = [k for k in INDICATORS if k in keys]
+    return (*known, *sorted(k for k in keys if k not in INDICATORS))
+
+
 def overview_of(nows: Sequence[CountryNow], marks: Mapping[str, Sequence[Mark]]) -> Overview:
     """The overview from each country's state now and its marks (which a cache may hold)."""
-    keys = tuple(dict.fromkeys(k for c in nows for k in c.cells)) or tuple(INDICATORS)
+    found = {k for c in nows for k in c.cells}
+    keys = _in_order(found) or tuple(INDICATORS)
     countries = tuple(sorted(nows, key=lambda c: (folded(c.country), c.slug)))
     totals = {
         key: {
@@ -311,7 +318,8 @@ def now_from_dict(data: Mapping[str, Any]) -> CountryNow:
     """Rebuild a country's state now; a wrong shape is a ``TypeError``, ``KeyError`` or
     ``ValueError`` (the caller then reads the country again)."""
     cells = {}
-    for key, cell in data["cells"].items():
+    for key in _in_order(data["cells"]):
+        cell = data["cells"][key]
         value = cell["value"]
         if value is not None and not isinstance(value, bool):
             raise TypeError(f"{value!r} is not yes, no or unknown")
