@@ -44,6 +44,12 @@ def test_sources_from_template_and_extra(tmp_path):
     ]
 
 
+def test_reports_base_url_always_ends_in_a_slash(tmp_path):
+    config = load_config(write(tmp_path, '[reports]\nbase_url = "https://x.org/cw"\n'))
+    assert config.reports.base_url == "https://x.org/cw/"
+    assert config.reports.feed_weeks == 12
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -67,12 +73,6 @@ def test_sources_from_template_and_extra(tmp_path):
         ('[reports]\nbase = "https://x.org/"\n', "reports.base: unknown key"),
     ],
 )
-def test_reports_base_url_always_ends_in_a_slash(tmp_path):
-    config = load_config(write(tmp_path, '[reports]\nbase_url = "https://x.org/cw"\n'))
-    assert config.reports.base_url == "https://x.org/cw/"
-    assert config.reports.feed_weeks == 12
-
-
 def test_bad_config_names_key_and_file(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
