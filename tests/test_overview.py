@@ -144,3 +144,19 @@ def test_week_of_the_first_import_says_new(corpus_world, reports):
     assert "120 new, 0 changed, 0 unchanged, 0 failed" in text
     assert "Read online: https://reports.example.org/2026-W47.html" in text
     assert FIRST_EDITS > IMPORTED
+
+
+def test_a_snapshot_keyed_by_the_day_first_seen_says_so(corpus_world, reports):
+    day = SECOND_EDITS.date().isoformat()
+    kenya = html.unescape((reports / "countries" / "kenya.html").read_text())
+    assert f"<h2>{day} (first seen, undated)</h2>" in kenya
+    assert f'{day}</a> <span class="flag">first seen, undated</span>' in kenya
+    assert "not stated (keyed by the day first seen)" in kenya
+    assert '(first seen, undated: the document prints no "Last updated" date)' in kenya
+    config = write_config(corpus_world.root)
+    ran = run_cli(
+        "--config", str(config), "diff", "kenya", "first", "latest", cwd=corpus_world.root
+    )
+    assert ran.stdout.splitlines()[0] == (
+        f"Kenya (kenya): 2014-08-12 → {day} (first seen, undated)  (2 changes)"
+    )

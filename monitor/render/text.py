@@ -7,6 +7,7 @@ a terminal).
 from __future__ import annotations
 
 import itertools
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 
@@ -14,6 +15,7 @@ from monitor.core.diff import Change, Comparison, Side, WordRun, format_number, 
 from monitor.core.periods import Digest
 from monitor.core.profile import Indicator, Profile
 
+_STORED_REF = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.r\d+)?$")  # not a local file's path
 CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
 
 _ANSI = {"red": 31, "green": 32, "yellow": 33, "cyan": 36}
@@ -100,7 +102,8 @@ def change_text(change: Change, paint: Callable[[str, str], str] = lambda t, _: 
 
 def heading(comparison: Comparison) -> str:
     return (
-        f"{comparison.country} ({comparison.slug}): {comparison.old.ref} → {comparison.new.ref}"
+        f"{comparison.country} ({comparison.slug}): "
+        f"{side_label(comparison.old)} → {side_label(comparison.new)}"
         f"  ({plural(len(comparison.changes), 'change')})"
     )
 
@@ -228,6 +231,6 @@ def digest_text(digest: Digest, base_url: str = "") -> str:
 def side_label(side: Side) -> str:
     """A snapshot's name as people should read it: an undated document's snapshot is keyed
     by the day the monitor first saw it, and says so."""
-    if side.last_updated is None and side.ref[:4].isdigit():
+    if side.last_updated is None and _STORED_REF.match(side.ref):
         return f"{side.ref} (first seen, undated)"
     return side.ref
