@@ -7,12 +7,25 @@ Builds a real store first (not timed), then reports, each measured on its own: r
 history and diffing (store → events), rendering the digest, rendering all country pages,
 and writing everything (`write_reports`), with this process's peak memory.
 Goals: the digest in under 0.5 s, all country pages in under 5 s.
+
+Then, side by side in one run (lower is better for both ratios):
+- `monitor report` (a real process) twice on the same store: the first with no caches and
+  no pages, the second with nothing new (each country from the report cache, per-pair diffs
+  from the diff cache, no snapshot read). Alternated rounds, medians. Goal: second / first
+  ≤ 0.10.
+- the overview (each country's state now and the timeline, computed and rendered) against
+  the rest of `write_reports`, for a first report and for one with nothing new (states
+  from the cache). Goal: overview / the rest ≤ 0.20.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import resource
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -21,8 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pycountry
+from common import timed
 
 from monitor.config import parse_config
 from monitor.core.extract import extract
@@ -31,10 +46,12 @@ from monitor.core.periods import (
     iso_week,
     make_digest,
 )
+from monitor.edges.diffcache import cache_path
 from monitor.edges.store import Store
+from monitor.pipeline.gathering import from_histories, gather
 from monitor.pipeline.history import all_histories
 from monitor.pipeline.reporting import write_reports
-from monitor.render.html import country_html, digest_html
+from monitor.render.html import country_html, digest_html, overview_html
 
 SEED = (ROOT / "tests" / "fixtures" / "iraq-2015-03-06.txt").read_text("utf-8")
 WEEK = iso_week("2026-W47")
@@ -60,6 +77,7 @@ def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--countries", type=int, default=200)
     args.add_argument("--versions", type=int, default=10)
+    args.add_argument("--rounds", type=int, default=3, help="first/second report pairs")
     opts = args.parse_args()
     names = [c.name for c in pycountry.countries][: opts.countries]
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +97,29 @@ def main() -> None:
                     now=seen,
                 )
         now = datetime(2026, 11, 23, tzinfo=UTC)
+        (Path(tmp) / "config.toml").write_text(
+            '[storage]\nsnapshots = "snapshots"\nreports = "reports"\n', encoding="utf-8"
+        )
+        report_cmd = [sys.executable, "-m", "monitor", "-q", "report", "--week", WEEK.label]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's monitor
+        env.pop("MONITOR_CONFIG", None)
 
+        def cold() -> None:
+            """As before any report: no diff cache, no report cache, no pages."""
+            shutil.rmtree(config.storage.reports, ignore_errors=True)
+            cache_path(store.root).unlink(missing_ok=True)
+
+        firsts, seconds = [], []
+        for _ in range(opts.rounds):  # alternated, so both see the same machine load
+            cold()
+            firsts.append(timed(report_cmd, tmp, env))
+            seconds.append(timed(report_cmd, tmp, env))
+        first_cli, second_cli = statistics.median(firsts), statistics.median(seconds)
+
+        cold()
+        start = time.perf_counter()
+        histories = all_histories(store)
+        load_cold = time.perf_counter() - start
         start = time.perf_counter()
         histories = all_histories(store)
         load = time.perf_counter() - start
@@ -92,19 +132,72 @@ def main() -> None:
         pages = [country_html(h, now) for h in histories]
         pages_time = time.perf_counter() - start
         start = time.perf_counter()
+        gathered = from_histories(tuple(histories))
+        overview_page = overview_html(list(gathered.nows.values()), gathered.marks, now)
+        overview_time = time.perf_counter() - start  # its share of a first report
+        cold()
+        start = time.perf_counter()
         write_reports(config, store, WEEK, now)
         total = time.perf_counter() - start
+        countries, page_mb, overview_mb = len(histories), len(page) / 1e6, len(overview_page) / 1e6
+        changed, pages_count = len(digest.changed_countries), len(pages)
+        # what a report with nothing new holds in memory, not this benchmark's full histories
+        # (a collection of those, landing inside a short timing, would dwarf it)
+        del histories, pages, page, digest, gathered, overview_page
+        gc.collect()
+        warm = gather(store, config.storage.reports)
+        warm_totals, warm_overviews = [], []
+        for _ in range(opts.rounds):  # short and noisy on a shared machine: medians
+            gc.collect()
+            start = time.perf_counter()
+            write_reports(config, store, WEEK, now)
+            warm_totals.append(time.perf_counter() - start)
+            gc.collect()
+            start = time.perf_counter()
+            overview_html(list(warm.nows.values()), warm.marks, now)
+            warm_overviews.append(time.perf_counter() - start)  # its share, states cached
+        warm_total = statistics.median(warm_totals)
+        warm_overview = statistics.median(warm_overviews)
 
-        print(f"{len(histories)} countries x {opts.versions} snapshots")
-        print(f"read history and diff every pair: {load:.2f} s")
+        print(f"{countries} countries x {opts.versions} snapshots")
         print(
-            f"digest: {len(digest.changed_countries)} countries, {changes} changes, "
-            f"{len(page) / 1e6:.1f} MB, rendered in {digest_time:.3f} s (goal < 0.5 s)"
+            f"read history and diff every pair: {load_cold:.2f} s; with the diff cache {load:.2f} s"
         )
-        print(f"country pages: {len(pages)} rendered in {pages_time:.2f} s (goal < 5 s)")
-        print(f"write_reports end to end (read, diff, render, write all files): {total:.2f} s")
+        print(
+            f"digest: {changed} countries, {changes} changes, "
+            f"{page_mb:.1f} MB, rendered in {digest_time:.3f} s (goal < 0.5 s)"
+        )
+        print(f"country pages: {pages_count} rendered in {pages_time:.2f} s (goal < 5 s)")
+        print(
+            f"overview: {overview_mb:.1f} MB, computed and rendered in "
+            f"{overview_time:.2f} s ({warm_overview:.2f} s from cached states)"
+        )
+        print(
+            f"write_reports end to end: {total:.2f} s first (read, diff, render, write all "
+            f"files), {warm_total:.2f} s again with nothing new"
+        )
+        print()
+        print(f"side by side, median of {opts.rounds} alternated rounds (lower is better):")
+        print(
+            f"  monitor report, first (no caches, no pages): {first_cli:.2f} s; second, nothing "
+            f"new: {second_cli:.2f} s; second / first = {second_cli / first_cli:.3f} "
+            "(goal <= 0.10)"
+        )
+        print(f"    rounds: first {_list(firsts)}, second {_list(seconds)}")
+        for label, part, whole in (
+            ("first report", overview_time, total),
+            ("report with nothing new", warm_overview, warm_total),
+        ):
+            print(
+                f"  overview {part:.2f} s / the rest of a {label} {whole - part:.2f} s = "
+                f"{part / (whole - part):.3f} (goal <= 0.20)"
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB")
+
+
+def _list(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
 
 
 if __name__ == "__main__":

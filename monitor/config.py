@@ -92,6 +92,12 @@ class ArchiveConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    base_url: str = ""  # where reports/ is published: absolute links in the email and feed
+    feed_weeks: int = 12  # the Atom feed holds the changes seen in this many recent weeks
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     country: str
     url: str
@@ -104,6 +110,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
     sources: tuple[SourceConfig, ...] = ()
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
@@ -322,6 +329,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         "fetch",
         "schedule",
         "email",
+        "reports",
         "sources",
         "extract",
         "archive",
@@ -353,6 +361,13 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
             f"{name}: extract: max_pages and max_chars must be at least 1, "
             "max_memory_mb at least 100"
         )
+    reports = _section(ReportsConfig, data.get("reports", {}), f"{name}: reports")
+    if reports.base_url:
+        if not reports.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name}: reports.base_url: must be an http(s) URL")
+        reports = ReportsConfig(reports.base_url.rstrip("/") + "/", reports.feed_weeks)
+    if reports.feed_weeks < 1:
+        raise ConfigError(f"{name}: reports.feed_weeks: must be at least 1")
     return Config(
         path=path,
         archive=_archive(data.get("archive", {}), f"{name}: archive"),
@@ -360,6 +375,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         fetch=fetch,
         schedule=_section(ScheduleConfig, data.get("schedule", {}), f"{name}: schedule"),
         email=email,
+        reports=reports,
         sources=_sources(data.get("sources", {}), f"{name}: sources"),
         extract=extract,
         url_template=_template(data.get("sources", {})),

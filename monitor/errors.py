@@ -50,3 +50,7 @@ class DeliveryError(MonitorError):
 
 class StateError(StoreError):
     """A bookkeeping file (state.json, .runs.json, .outbox.json) could not be written."""
+
+
+class ExportError(MonitorError):
+    """An export (CSV, JSON Lines, SQLite) could not be written."""

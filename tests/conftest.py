@@ -55,3 +55,14 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("indicator agreement with the labelled corpus")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def corpus_world(tmp_path_factory):
+    """The real corpus imported in one week and a few edited versions in the next
+    (tests/corpusworld.py); read-only for the tests that share it."""
+    if not CORPUS.is_dir():
+        pytest.skip(NO_CORPUS)
+    from tests.corpusworld import build
+
+    return build(tmp_path_factory.mktemp("corpus-world"))

@@ -42,7 +42,7 @@ def save(store: Store, text: str, country: str, when: datetime):
     return result
 
 
-def build(tmp_path: Path, email: dict | None = None) -> ReportWorld:
+def build(tmp_path: Path, email: dict | None = None, reports: dict | None = None) -> ReportWorld:
     config = parse_config(
         {
             "storage": {
@@ -50,6 +50,7 @@ def build(tmp_path: Path, email: dict | None = None) -> ReportWorld:
                 "reports": str(tmp_path / "reports"),
             },
             "email": email or {},
+            "reports": reports or {},
         },
         None,
     )

@@ -44,6 +44,12 @@ def test_sources_from_template_and_extra(tmp_path):
     ]
 
 
+def test_reports_base_url_always_ends_in_a_slash(tmp_path):
+    config = load_config(write(tmp_path, '[reports]\nbase_url = "https://x.org/cw"\n'))
+    assert config.reports.base_url == "https://x.org/cw/"
+    assert config.reports.feed_weeks == 12
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -62,6 +68,9 @@ def test_sources_from_template_and_extra(tmp_path):
             "url must be http(s)",
         ),
         ("[fetch\n", "not valid TOML"),
+        ('[reports]\nbase_url = "ftp://x.org/"\n', "reports.base_url: must be an http(s) URL"),
+        ("[reports]\nfeed_weeks = 0\n", "reports.feed_weeks: must be at least 1"),
+        ('[reports]\nbase = "https://x.org/"\n', "reports.base: unknown key"),
     ],
 )
 def test_bad_config_names_key_and_file(tmp_path, text, message):

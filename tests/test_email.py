@@ -149,3 +149,27 @@ def test_cli_report_with_mail_server_down(tmp_path):
     assert result.stderr.rstrip().endswith("(reports written; will retry next run)")
     assert "Traceback" not in result.stderr
     assert (tmp_path / "reports" / f"{WEEK}.html").is_file()
+
+
+def test_digest_opens_with_the_summary_and_links_to_the_published_pages(tmp_path):
+    base = "https://reports.example.org/cyber/"
+    with smtp_server() as (box, port):
+        world = build(tmp_path, settings(port), {"base_url": base.rstrip("/")})
+        report(world.config, world.store, iso_week(WEEK), now=DURING, email=True)
+    text, html = (part.get_content() for part in parsed(box.messages[0][0]).iter_parts())
+    assert text.splitlines()[3] == "2026-W47: 2026-11-16 to 2026-11-22"
+    # the diff cases hold one new national CIRT (Tajikistan's wording, saved as Chile)
+    headline = next(line for line in text.splitlines() if line.startswith("New national CIRT"))
+    assert headline.split(" · ")[0] == "New national CIRT: Chile"
+    assert "Dates only: 1" in headline
+    assert "2026-11-16 to 2026-11-22" in text
+    assert f"Read online: {base}{WEEK}.html" in text
+    assert f"history: {base}countries/kenya.html" in text
+    assert f'href="{base}{WEEK}.html"' in html
+    assert f'href="{base}overview.html"' in html
+    assert f'href="{base}countries/kenya.html"' in html
+    assert "New national CIRT: Chile" in html
+    # a change of the date alone is one line, after the substantive ones
+    lines = text.splitlines()  # the message's lines end in CRLF
+    assert lines.index("Dates only") > lines.index("Kenya")
+    assert lines[lines.index("Dates only") + 2] == "Fiji: last updated 2015-03-06 → 2016-02-02"

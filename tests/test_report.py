@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 
@@ -53,8 +54,14 @@ def test_each_change_appears_once_in_its_section(written):
     world, result = written
     page = result.path.read_text()
     found = sections(page)
+    dates_only = page.split('<section id="dates-only">', 1)[1].split("</section>", 1)[0]
     for country, case in world.changed.items():
         slug = country.lower()
+        if all(c["path"] == "Profile › last updated" for c in case["expected"]):
+            # only the date moved: one line in "Dates only", not a section of its own
+            assert slug not in found, country
+            assert re.search(rf">{country}</a>: last updated \S+ → \S+</li>", dates_only)
+            continue
         assert slug in found, country
         for change in case["expected"]:
             group = group_of(change["path"])
@@ -132,7 +139,7 @@ def test_country_page_index_and_feed(written):
     reports = result.path.parent
     kenya = (reports / "countries" / "kenya.html").read_text()
     assert 'id="timeline"' in kenya
-    assert kenya.count("first snapshot") == 1
+    assert kenya.count("First snapshot the monitor holds") == 1
     assert 'href="#2015-03-09"' in kenya or 'href="#2015-03-06"' in kenya
     index = (reports / "index.html").read_text()
     assert f'href="{WEEK}.html"' in index
@@ -155,3 +162,29 @@ def test_country_page_index_and_feed(written):
 def test_injection_text_kept_verbatim_in_text_digest(written):
     _, result = written
     assert INJECTION in digest_text(result.digest)
+
+
+@pytest.mark.parametrize(("weeks", "shown"), [(2, False), (3, True)])
+def test_feed_carries_values_absolute_links_and_only_recent_weeks(tmp_path, weeks, shown):
+    world = build(tmp_path, reports={"base_url": "https://example.org/cw/", "feed_weeks": weeks})
+    later = DURING + timedelta(days=14)  # two weeks after the changes were seen
+    write_reports(world.config, world.store, iso_week(WEEK), later)
+    feed = ET.parse(world.config.storage.reports / "feed.atom").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    found = feed.findall("a:entry", ns)
+    # every change event was seen in WEEK: in a feed of the last 3 weeks, none in the last 2
+    assert len(found) == (len(world.changed) + 1 if shown else 0)
+    assert feed.find("a:link", ns).get("href") == "https://example.org/cw/feed.atom"
+    if not shown:
+        return
+    by_id = {e.find("a:id", ns).text.split(":")[-1]: e for e in found}
+    peru = by_id["peru/2015-03-06.r2"]
+    summary = peru.find("a:summary", ns).text
+    assert "~ population: 33 703 000 → 36 004 552 (+2 301 552, +6.8 %)" in summary
+    assert summary.splitlines()[0] == "2015-03-06 → 2015-03-06.r2"
+    assert peru.find("a:link", ns).get("href") == (
+        "https://example.org/cw/countries/peru.html#2015-03-06.r2"
+    )
+    assert peru.find("a:link[@rel='related']", ns).get("href") == (
+        f"https://example.org/cw/{WEEK}.html"
+    )

@@ -85,11 +85,12 @@ def report_command(
         where = config.path or "config.toml (none found)"
         raise ConfigError(f"{where}: email.enabled is false; set it to true to use --email")
     result = report_period(config, options.store(config), period, lambda: moment, email=email)
-    digest = result.digest
+    from monitor.core.summary import summarise
+    from monitor.render.summary import counts
+
     options.say(str(result.path))
     options.say(
-        f"{period.label}: {len(digest.checked)} checked, {len(digest.changed_countries)} changed, "
-        f"{len(digest.unchanged_countries)} unchanged, {len(digest.failed_countries)} failed"
+        f"{period.label}: {len(result.digest.checked)} checked: {counts(summarise(result.digest))}"
     )
     for label in result.emailed:
         options.say(f"emailed the {label} digest to {', '.join(config.email.to)}")

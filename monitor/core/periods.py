@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from monitor.core.diff import Comparison, Side, compare
+from monitor.core.diff import Change, Comparison, Side, diff
 from monitor.core.snapshot import Snapshot
 
 FIRST_YEAR, LAST_YEAR = 1900, 9998  # weeks a report can be about (room for week arithmetic)
@@ -122,8 +122,19 @@ def side(snapshot: Snapshot) -> Side:
     )
 
 
+PairDiff = Callable[[Snapshot, Snapshot], tuple[Change, ...]]
+"""The changes from one snapshot to the next; a caller may answer from a cache."""
+
+
+def pair_diff(old: Snapshot, new: Snapshot) -> tuple[Change, ...]:
+    return tuple(diff(old.profile, new.profile))
+
+
 def history_of(
-    slug: str, snapshots: Sequence[Snapshot], unreadable: Sequence[str] = ()
+    slug: str,
+    snapshots: Sequence[Snapshot],
+    unreadable: Sequence[str] = (),
+    changes_of: PairDiff = pair_diff,
 ) -> CountryHistory:
     """A country's snapshots (oldest first) and the events between consecutive ones."""
     country = snapshots[-1].profile.country if snapshots else slug
@@ -131,8 +142,8 @@ def history_of(
     def event(snap: Snapshot, before: Snapshot | None) -> Event:
         comparison = None
         if before is not None:
-            comparison = compare(
-                slug, country, (side(before), before.profile), (side(snap), snap.profile)
+            comparison = Comparison(
+                slug, country, side(before), side(snap), changes_of(before, snap)
             )
         seen = datetime.fromisoformat(snap.source.seen_at)
         return Event(slug, country, snap.ref.name, seen, comparison, snap.source.history)

@@ -8,14 +8,17 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from monitor.config import Config
 from monitor.core.periods import Clock, Period, last_complete_week, week_of
 from monitor.edges import state
 from monitor.edges.store import Store
-from monitor.pipeline.fetching import FetchResult, fetch_all, sources_named
 from monitor.pipeline.reporting import ReportResult, report
 from monitor.render.text import plural
+
+if TYPE_CHECKING:  # fetching imports httpx (~0.1 s): only the jobs that fetch pay for it
+    from monitor.pipeline.fetching import FetchResult
 
 log = logging.getLogger("monitor")
 
@@ -48,6 +51,8 @@ def fetch_job(
     snapshots = config.storage.snapshots
     state.record_run(snapshots, "fetch", started=_stamp(clock), finished=None, outcome=None)
     tick = time.monotonic()
+    from monitor.pipeline.fetching import fetch_all, sources_named
+
     results = fetch_all(config, store, sources_named(config, []), clock=clock, stop=stop)
     summary = outcome_counts(results)
     took = time.monotonic() - tick
@@ -92,7 +97,7 @@ def report_job(
             week,
             now=now,
             email=config.email.enabled,
-            histories=current.histories,  # the store is read and diffed once
+            gathered=current.gathered,  # the store is read and diffed once
         )
         if not result.email_error:
             state.finalize(snapshots, week.label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.config import Config
@@ -14,9 +14,16 @@ from monitor.edges import state
 from monitor.edges.files import remove_temp_files, write_atomic
 from monitor.edges.store import Store
 from monitor.errors import DeliveryError
+from monitor.pipeline.gathering import Gathered, gather
 from monitor.pipeline.history import all_histories, checked_in, failures
 from monitor.render.feed import atom_feed
-from monitor.render.html import country_html, digest_email_html, digest_html, index_html
+from monitor.render.html import (
+    country_html,
+    digest_email_html,
+    digest_html,
+    index_html,
+    overview_html,
+)
 from monitor.render.text import digest_text, subject
 
 _REPORT_NAME = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})\.html$")
@@ -30,6 +37,7 @@ class ReportResult:
     emailed: tuple[str, ...] = ()  # periods whose email went out in this run
     email_error: str | None = None
     histories: tuple[CountryHistory, ...] = ()  # what the reports were made from
+    gathered: Gathered | None = None  # the same, with each country's state now
 
 
 def build_digest(
@@ -54,23 +62,52 @@ def write_reports(
     store: Store,
     period: Period,
     now: datetime,
-    histories: Sequence[CountryHistory] | None = None,
+    gathered: Gathered | None = None,
+    since: datetime | None = None,
 ) -> ReportResult:
-    """The period's digest, every country page, the index and the feed, each atomically."""
+    """The period's digest, the overview, the index, the feed, and the page of every
+    country read from the store in this run (the others' pages are as they were: nothing
+    new), each atomically. Countries come from the report and diff caches where their
+    snapshot files are unchanged (``pipeline/gathering.py``); ``since`` is the earliest
+    moment whose events the caller will need (default: the period's start)."""
     root = config.storage.reports
     remove_temp_files(root)  # left by a run killed mid-write
     remove_temp_files(root / "countries")
-    digest, found = build_digest(store, period, now, histories)
+    pages = root / "countries"
+    needed = min(since or period.start, period.start)
+    found = gathered
+    if found is None or not found.covers(needed):
+        # a week more than needed: the daemon's next report (the week before) reuses it
+        found = gather(store, root, page_dir=pages, since=needed - timedelta(days=7))
+    digest, _ = build_digest(store, period, now, found.histories)
     path = root / f"{period.label}.html"
     _write(path, digest_html(digest))
-    for history in found:
-        _write(root / "countries" / f"{history.slug}.html", country_html(history, now))
+    written = 0
+    for history in found.histories:
+        if history.slug in found.reread:
+            _write(pages / f"{history.slug}.html", country_html(history, now))
+            written += 1
     weeks = sorted(
         {p.name[: -len(".html")] for p in root.glob("*.html") if _REPORT_NAME.match(p.name)}
     )
-    _write(root / "index.html", index_html(weeks, found, now))
-    _write(root / "feed.atom", atom_feed(found, "", now))
-    return ReportResult(digest, path, written=len(found) + 3, histories=tuple(found))
+    _write(root / "index.html", index_html(weeks, found.histories, found.nows, now))
+    _write(root / "overview.html", overview_html(list(found.nows.values()), found.marks, now))
+    base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
+    _write(root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept))
+    return ReportResult(
+        digest, path, written=written + 4, histories=found.histories, gathered=found
+    )
+
+
+def _starts(labels: Sequence[str], now: datetime) -> list[datetime]:
+    """Where the owed periods begin (a label that names no period is left to fail later)."""
+    starts = []
+    for label in labels:
+        try:
+            starts.append(period_named(label, now).start)
+        except ValueError:
+            continue
+    return starts
 
 
 def should_mail(config: Config, digest: Digest) -> bool:
@@ -85,18 +122,19 @@ def report(
     *,
     now: datetime,
     email: bool,
-    histories: Sequence[CountryHistory] | None = None,
+    gathered: Gathered | None = None,
 ) -> ReportResult:
     """Write the reports; then, if asked, mail this digest and any earlier one still owed.
 
     A mail failure never loses anything: the files are written first, and the period goes
     to the outbox to be sent on the next run.
     """
-    result = write_reports(config, store, period, now, histories)
+    reports = config.storage.reports
+    owed = [w for w in state.outbox(reports).read() if w != period.label] if email else []
+    since = min([period.start, *_starts(owed, now)])
+    result = write_reports(config, store, period, now, gathered, since)
     if not email:
         return result
-    reports = config.storage.reports
-    owed = [w for w in state.outbox(reports).read() if w != period.label]
     sent: list[str] = []
     try:
         for label in owed:
@@ -120,8 +158,8 @@ def _mail(config: Config, digest: Digest) -> None:
 
     message = build_email(
         subject(digest),
-        digest_text(digest),
-        digest_email_html(digest),
+        digest_text(digest, config.reports.base_url),
+        digest_email_html(digest, config.reports.base_url),
         config.email.sender,
         config.email.to,
     )

@@ -1,53 +1,94 @@
-"""The Atom feed of change events."""
+"""The Atom feed of change events: the last few weeks, each change with its values.
+
+An entry is made from its event once (``feed_item``) and never changes after, so the report
+cache can keep entries as text and a run with nothing new need not rebuild them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from monitor.core.extract import XML_FORBIDDEN
-from monitor.core.periods import CountryHistory, week_of
-from monitor.render.text import plural
+from monitor.core.periods import Event, week_of
+from monitor.render.text import change_text, plural, side_label
+
+CHANGES_SHOWN = 20  # per entry; the rest are counted
 
 
-def xml_escape(text: str) -> str:
+@dataclass(frozen=True)
+class FeedItem:
+    """One change event as the feed shows it."""
+
+    slug: str
+    ref: str
+    seen_at: datetime
+    title: str
+    summary: str  # one change per line, with its values
+
+
+def feed_item(event: Event) -> FeedItem:
+    """The entry for an event with a comparison (the first snapshot of a country has none)."""
+    assert event.comparison is not None
+    changes = event.comparison.changes
+    new = side_label(event.comparison.new)
+    lines = [f"{side_label(event.comparison.old)} → {new}"]
+    lines += [change_text(c) for c in changes[:CHANGES_SHOWN]] or ["no field changed"]
+    if len(changes) > CHANGES_SHOWN:
+        lines.append(f"… and {len(changes) - CHANGES_SHOWN} more")
+    title = f"{event.country}: {plural(len(changes), 'change')} ({new})"
+    return FeedItem(event.slug, event.ref, event.seen_at, title, "\n".join(lines))
+
+
+def xml_escape(text: str, entities: dict[str, str] | None = None) -> str:
     """Escaped, and without the characters XML 1.0 forbids (a reader drops the whole feed)."""
-    return escape(XML_FORBIDDEN.sub("", text))
+    return escape(XML_FORBIDDEN.sub("", text), entities or {})
 
 
-def atom_feed(histories: Sequence[CountryHistory], base_url: str, generated_at: datetime) -> str:
-    """Valid Atom: one entry per change event (country + snapshot), stable ids."""
-    events = sorted(
-        (e for h in histories for e in h.events if e.comparison is not None),
-        key=lambda e: (e.seen_at, e.slug),
+def _attr(text: str) -> str:
+    return xml_escape(text, {'"': "&quot;"})
+
+
+def atom_feed(
+    items: Sequence[FeedItem], base_url: str, generated_at: datetime, weeks: int = 12
+) -> str:
+    """Valid Atom: one entry per change event (country + snapshot) seen in the last
+    ``weeks`` ISO weeks, stable ids, each change with its values; links are absolute when
+    ``base_url`` (ending in ``/``) is given."""
+    oldest = week_of(generated_at).start - timedelta(days=7 * (weeks - 1))
+    shown = sorted(
+        (i for i in items if i.seen_at >= oldest),
+        key=lambda i: (i.seen_at, i.slug),
         reverse=True,
     )
-    updated = (events[0].seen_at if events else generated_at).isoformat()
+    updated = (shown[0].seen_at if shown else generated_at).isoformat()
+    base = _attr(base_url)
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
         "  <title>Cyberwellness Monitor: profile changes</title>",
         "  <id>tag:cyberwellness-monitor,2026:feed</id>",
         f"  <updated>{updated}</updated>",
-        f'  <link rel="self" href="{xml_escape(base_url)}feed.atom"/>',
+        f'  <link rel="self" href="{base}feed.atom"/>',
         "  <author><name>Cyberwellness Monitor</name></author>",
     ]
-    for event in events:
-        assert event.comparison is not None
-        changes = event.comparison.changes
-        week = week_of(event.seen_at).label
-        title = f"{event.country}: {plural(len(changes), 'change')} ({event.ref})"
-        summary = "; ".join(c.path for c in changes[:8]) or "no field changed"
+    for item in shown:
+        week = week_of(item.seen_at).label
         parts += [
             "  <entry>",
-            f"    <title>{xml_escape(title)}</title>",
-            f"    <id>tag:cyberwellness-monitor,2026:{event.slug}/{event.ref}</id>",
-            f"    <updated>{event.seen_at.isoformat()}</updated>",
-            f'    <link href="{xml_escape(base_url)}countries/{event.slug}.html#{event.ref}"/>',
-            f'    <link rel="related" href="{xml_escape(base_url)}{week}.html"/>',
-            f"    <summary>{xml_escape(summary)}</summary>",
+            f"    <title>{xml_escape(item.title)}</title>",
+            f"    <id>tag:cyberwellness-monitor,2026:{item.slug}/{item.ref}</id>",
+            f"    <updated>{item.seen_at.isoformat()}</updated>",
+            f'    <link href="{base}countries/{item.slug}.html#{_attr(item.ref)}"/>',
+            f'    <link rel="related" href="{base}{week}.html"/>',
+            f"    <summary>{xml_escape(item.summary)}</summary>",
             "  </entry>",
         ]
     parts.append("</feed>")
     return "\n".join(parts) + "\n"
+
+
+def feed_items(events: Sequence[Event]) -> list[FeedItem]:
+    return [feed_item(e) for e in events if e.comparison is not None]

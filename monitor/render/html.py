@@ -3,15 +3,28 @@ country pages and the index. Jinja2 with autoescape always on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from monitor.core.diff import Comparison
+from monitor.core.diff import Comparison, format_number
 from monitor.core.extract import XML_FORBIDDEN
+from monitor.core.overview import (
+    CountryNow,
+    Mark,
+    country_now,
+    folded,
+    indicator_keys,
+    overview_of,
+    short_label,
+)
 from monitor.core.periods import CountryHistory, Digest
-from monitor.render.text import bounded, field_label, grouped, plain, trimmed
+from monitor.core.profile import INDICATORS
+from monitor.core.summary import summarise
+from monitor.render import charts
+from monitor.render.summary import counts, dates_line, headline
+from monitor.render.text import bounded, field_label, grouped, plain, side_label, trimmed
 
 
 def _plural_word(n: int, one: str, many: str) -> str:
@@ -32,7 +45,22 @@ def environment() -> Any:
         finalize=_xml_safe,  # every value printed, before escaping
     )
     env.globals.update(
-        grouped=grouped, trimmed=trimmed, field_label=field_label, plain=plain, plural=_plural_word
+        grouped=grouped,
+        trimmed=trimmed,
+        field_label=field_label,
+        plain=plain,
+        plural=_plural_word,
+        side_label=side_label,
+        short_label=short_label,
+        folded=folded,
+        full_label=lambda key: INDICATORS.get(key, key),
+        number=format_number,
+        charts=charts,
+        headline=headline,
+        counts=counts,
+        dates_line=dates_line,
+        web_link=_web_link,
+        change_count=lambda events: sum(len(e.comparison.changes) for e in events),
     )
     env.filters["bounded"] = bounded
     return env
@@ -58,25 +86,46 @@ def to_html(comparison: Comparison) -> str:
     return _render("diff.html", c=comparison)
 
 
+def _web_link(location: str | None) -> str | None:
+    """A document's address, only when it is one a browser should follow (http/https)."""
+    return location if location and location.startswith(("http://", "https://")) else None
+
+
 def digest_html(digest: Digest) -> str:
-    return _render("digest.html", d=digest)
+    return _render("digest.html", d=digest, s=summarise(digest))
 
 
-def digest_email_html(digest: Digest) -> str:
-    """The digest for mail clients, which drop <style>: every style inline."""
-    return _render("email.html", d=digest)
+def digest_email_html(digest: Digest, base_url: str = "") -> str:
+    """The digest for mail clients, which drop <style>: every style inline. With
+    ``base_url`` (where reports/ is published) it links to the pages."""
+    return _render("email.html", d=digest, s=summarise(digest), base=base_url)
 
 
 def country_html(history: CountryHistory, generated_at: datetime) -> str:
-    return _render("country.html", h=history, generated_at=generated_at)
+    """The current state first (indicators, figures and their trends), then the history."""
+    now = country_now(history, indicator_keys([history])) if history.snapshots else None
+    return _render("country.html", h=history, now=now, generated_at=generated_at)
+
+
+def overview_html(
+    nows: Sequence[CountryNow], marks: Mapping[str, Sequence[Mark]], generated_at: datetime
+) -> str:
+    """Every country by every indicator, since when each value holds, totals, and the
+    number of countries with each indicator over time (``core.overview``)."""
+    return _render("overview.html", o=overview_of(nows, marks), generated_at=generated_at)
 
 
 def index_html(
-    weeks: Sequence[str], histories: Sequence[CountryHistory], generated_at: datetime
+    weeks: Sequence[str],
+    histories: Sequence[CountryHistory],
+    nows: Mapping[str, CountryNow],
+    generated_at: datetime,
 ) -> str:
+    """The weekly reports and every country (with its snapshot count and latest one)."""
     return _render(
         "index.html",
         weeks=sorted(weeks, reverse=True),
         histories=histories,
+        nows=nows,
         generated_at=generated_at,
     )

@@ -11,6 +11,7 @@ from monitor.render.text import (
     heading,
     plain,
     prose,
+    side_label,
     subject,
     summary_lines,
 )
@@ -57,7 +58,8 @@ def digest_markdown(digest: Digest) -> str:
             comparison = event.comparison
             assert comparison is not None
             note = " *(changed without a new date)*" if event.without_new_date else ""
-            lines += [f"**{comparison.old.ref} → {comparison.new.ref}**{note}", ""]
+            old, new = side_label(comparison.old), side_label(comparison.new)
+            lines += [f"**{old} → {new}**{note}", ""]
             for title, changes in grouped(comparison.changes):
                 lines.append(f"### {md_escape(title)}")
                 lines += [f"- {md_escape(change_text(c))}" for c in changes]

@@ -7,13 +7,15 @@ a terminal).
 from __future__ import annotations
 
 import itertools
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 
-from monitor.core.diff import Change, Comparison, WordRun, format_number, group_title, yes_no
+from monitor.core.diff import Change, Comparison, Side, WordRun, format_number, group_title, yes_no
 from monitor.core.periods import Digest
 from monitor.core.profile import Indicator, Profile
 
+_STORED_REF = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.r\d+)?$")  # not a local file's path
 CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
 MAX_SHOWN = 2_000  # characters of one value shown in a report: a bound on page size
 
@@ -109,7 +111,8 @@ def change_text(change: Change, paint: Callable[[str, str], str] = lambda t, _: 
 
 def heading(comparison: Comparison) -> str:
     return (
-        f"{comparison.country} ({comparison.slug}): {comparison.old.ref} → {comparison.new.ref}"
+        f"{comparison.country} ({comparison.slug}): "
+        f"{side_label(comparison.old)} → {side_label(comparison.new)}"
         f"  ({plural(len(comparison.changes), 'change')})"
     )
 
@@ -169,40 +172,60 @@ def describe(profile: Profile, width: int = 100) -> str:
 
 def subject(digest: Digest) -> str:
     changed, failed = len(digest.changed_countries), len(digest.failed_countries)
+    new = len({e.slug for e in digest.first_seen})
     text = f"Cyberwellness changes {digest.period.label}: {plural(changed, 'country', 'countries')}"
-    return text + " changed" + (f", {failed} failed" if failed else "")
+    text += " changed" + (f", {new} new" if new else "")
+    return text + (f", {failed} failed" if failed else "")
 
 
 def summary_lines(digest: Digest) -> list[str]:
+    """The digest's opening: the period, the headline, the counts, and the flags."""
+    from monitor.core.summary import summarise
+    from monitor.render.summary import counts, headline
+
+    summary = summarise(digest)
     out = [
-        f"{plural(len(digest.checked), 'country', 'countries')} checked, "
-        f"{len(digest.changed_countries)} changed, "
-        f"{len(digest.unchanged_countries)} unchanged, {len(digest.failed_countries)} failed"
+        f"{digest.period.label}: {summary.span}",
+        " · ".join(headline(summary)),
+        f"{plural(len(digest.checked), 'country', 'countries')} checked: {counts(summary)}",
     ]
     if digest.without_new_date:
         names = ", ".join(sorted({e.country for e in digest.without_new_date}))
         out.append(f"Changed without a new date: {names}")
-    if digest.first_seen:
-        out.append("Now monitored: " + ", ".join(sorted({e.country for e in digest.first_seen})))
+    if summary.new:
+        out.append("Now monitored: " + ", ".join(summary.new))
     return out
 
 
-def digest_text(digest: Digest) -> str:
-    """Plain text: the email's first part, and what a terminal shows."""
+def digest_text(digest: Digest, base_url: str = "") -> str:
+    """Plain text: the email's first part, and what a terminal shows. Countries with
+    substantive changes first; those whose only change is a date, one line each."""
+    from monitor.core.summary import summarise
+    from monitor.render.summary import dates_line
+
+    summary = summarise(digest)
     lines = [subject(digest), "=" * len(subject(digest)), ""]
     lines += [*summary_lines(digest), ""]
-    for country, events in digest.by_country():
+    if base_url:
+        lines += [f"Read online: {base_url}{digest.period.label}.html", ""]
+    for country, events in summary.substantive:
         lines.append(country)
         lines.append("-" * len(country))
         for event in events:
             comparison = event.comparison
             assert comparison is not None
             note = " (changed without a new date)" if event.without_new_date else ""
-            lines.append(f"{comparison.old.ref} → {comparison.new.ref}{note}")
+            lines.append(f"{side_label(comparison.old)} → {side_label(comparison.new)}{note}")
             for title, changes in grouped(comparison.changes):
                 lines.append(f"  {title}")
                 for change in changes:
                     lines.append(f"    {change_text(change)}")
+        if base_url:
+            lines.append(f"  history: {base_url}countries/{events[0].slug}.html")
+        lines.append("")
+    if summary.dates_only:
+        lines += ["Dates only", "----------"]
+        lines += [f"{country}: {dates_line(events)}" for country, events in summary.dates_only]
         lines.append("")
     if digest.failures:
         lines.append("Failures")
@@ -213,3 +236,11 @@ def digest_text(digest: Digest) -> str:
                 f"(failing since {failure.since}, {plural(failure.failures, 'run')} in a row)"
             )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def side_label(side: Side) -> str:
+    """A snapshot's name as people should read it: an undated document's snapshot is keyed
+    by the day the monitor first saw it, and says so."""
+    if side.last_updated is None and _STORED_REF.match(side.ref):
+        return f"{side.ref} (first seen, undated)"
+    return side.ref

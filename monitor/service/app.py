@@ -112,7 +112,7 @@ class Service:
         return _page(pages.index_page(self.store, self.clock(), self.history))
 
     def overview(self, request: Request) -> Response:
-        return _page(pages.overview_page(self.config.storage.reports))
+        return _page(pages.overview_page(self.store, self.clock(), self.history))
 
     def country(self, request: Request) -> Response:
         country = request.path_params["country"].removesuffix(".html")

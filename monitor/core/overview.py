@@ -1,0 +1,346 @@
+"""Across countries and over time: each country's current state, since when each value
+holds, and how many countries had each indicator on each date. Pure: histories in, data out.
+
+"Since when" is the snapshot in which a value last changed, named by the date the document
+prints ("Last updated"), or by the day the monitor first saw it when the document prints
+none (``first_seen``, never passed off as the document's own date); a value that never
+changed holds "since the first snapshot".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from monitor.core.periods import CountryHistory
+from monitor.core.profile import INDICATORS, Indicator
+from monitor.core.snapshot import Snapshot
+
+# Column headings for tables and charts; the full label (INDICATORS) goes in a tooltip.
+SHORT: dict[str, str] = {
+    "national_cirt": "national CIRT",
+    "cybercrime_legislation": "cybercrime law",
+    "cybersecurity_regulation": "regulation",
+    "standards_framework": "standards",
+    "cybersecurity_strategy": "strategy",
+    "responsible_agency": "agency",
+    "cop_legislation": "COP law",
+    "cop_agency": "COP agency",
+    "reporting_mechanism": "reporting",
+}
+
+
+def folded(name: str) -> str:
+    """A name for sorting and finding: lower case, accents dropped (Côte → cote)."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def short_label(key: str) -> str:
+    return SHORT.get(key, INDICATORS.get(key, key.replace("_", " ")))
+
+
+def status_of(finding: object) -> str | None:
+    """The ``status`` word of a finding (planned / draft / defunct) when the model has one."""
+    status = getattr(finding, "status", None)
+    return status if isinstance(status, str) else None
+
+
+@dataclass(frozen=True)
+class Dated:
+    """Which snapshot a value dates from, and how that snapshot is dated."""
+
+    ref: str
+    day: str  # YYYY-MM-DD: the "Last updated" date, or the first-seen day
+    first_seen: bool  # the document prints no date: ``day`` is when the monitor saw it
+    from_first: bool  # the value holds since the first snapshot the monitor has
+
+    @property
+    def text(self) -> str:
+        """``since 2016-02-10``, ``since 2026-11-23 (first seen, undated)``, or
+        ``since first snapshot``."""
+        if self.from_first:
+            return "since first snapshot"
+        return f"since {dated_label(self.day, self.first_seen)}"
+
+
+def dated_label(day: str, first_seen: bool) -> str:
+    return f"{day} (first seen, undated)" if first_seen else day
+
+
+def dated(snapshot: Snapshot, from_first: bool = False) -> Dated:
+    return Dated(snapshot.ref.name, snapshot.ref.key, snapshot.dated_by == "first_seen", from_first)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One indicator of one country now: yes / no / unknown, its status word, its evidence."""
+
+    key: str
+    value: bool | None
+    status: str | None
+    evidence: str | None
+    since: Dated
+
+    @property
+    def word(self) -> str:
+        text = {True: "yes", False: "no", None: "unknown"}[self.value]
+        return f"{text} ({self.status})" if self.status else text
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A background figure now, where it came from and since which snapshot it holds."""
+
+    value: int | float | None
+    source: str | None
+    as_of: str | None
+    since: Dated
+
+
+@dataclass(frozen=True)
+class CountryNow:
+    slug: str
+    country: str
+    iso3: str | None
+    latest: Dated  # the latest snapshot
+    source: str | None  # the URL (or file) of the latest snapshot's document
+    snapshots: int
+    cells: Mapping[str, Cell]
+    population: Figure
+    internet_users: Figure
+    trend: tuple[tuple[str, int | float | None, int | float | None], ...]  # day, pop, users
+
+    def series(self, column: int) -> list[tuple[str, int | float | None]]:
+        """(day, figure) across snapshots: column 1 is population, 2 internet users."""
+        if column == 1:
+            return [(day, population) for day, population, _ in self.trend]
+        return [(day, users) for day, _, users in self.trend]
+
+
+@dataclass(frozen=True)
+class Point:
+    """On ``day``: how many countries the monitor had a profile for, and how many had each
+    indicator (value yes) by then."""
+
+    day: str
+    countries: int
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Overview:
+    keys: tuple[str, ...]  # indicator keys, in reading order
+    countries: tuple[CountryNow, ...]  # sorted by country name
+    totals: Mapping[str, Mapping[str, int]]  # key → {"yes": n, "no": n, "unknown": n}
+    timeline: tuple[Point, ...]  # one point per date on which some snapshot is dated
+
+    def series(self, key: str) -> list[tuple[str, int]]:
+        """(day, countries with ``key``) over time."""
+        return [(p.day, p.counts[key]) for p in self.timeline]
+
+
+def _since(snapshots: Sequence[Snapshot], value: Callable[[Snapshot], Hashable]) -> Dated:
+    """The snapshot where ``value`` last changed (walking oldest to newest)."""
+    index = 0
+    for i in range(1, len(snapshots)):
+        if value(snapshots[i]) != value(snapshots[i - 1]):
+            index = i
+    return dated(snapshots[index], from_first=index == 0)
+
+
+def _finding_key(key: str) -> Callable[[Snapshot], Hashable]:
+    def value(snap: Snapshot) -> Hashable:
+        finding = snap.profile.indicators.get(key)
+        return (finding.value, status_of(finding)) if finding else (None, None)
+
+    return value
+
+
+def _figure(snapshots: Sequence[Snapshot], name: str) -> Figure:
+    def value(snap: Snapshot) -> Hashable:
+        return getattr(snap.profile.background, name).value
+
+    now: Indicator = getattr(snapshots[-1].profile.background, name)
+    return Figure(now.value, now.source, now.as_of, _since(snapshots, value))
+
+
+def country_now(history: CountryHistory, keys: Sequence[str]) -> CountryNow:
+    """A country's state as of its latest snapshot (the history must hold one)."""
+    snaps = history.snapshots
+    latest = snaps[-1]
+    cells = {}
+    for key in keys:
+        finding = latest.profile.indicators.get(key)
+        cells[key] = Cell(
+            key,
+            finding.value if finding else None,
+            status_of(finding),
+            finding.evidence if finding else None,
+            _since(snaps, _finding_key(key)),
+        )
+    return CountryNow(
+        slug=history.slug,
+        country=latest.profile.country,
+        iso3=latest.profile.iso3,
+        latest=dated(latest, from_first=len(snaps) == 1),
+        source=latest.source.url or latest.source.file,
+        snapshots=len(snaps),
+        cells=cells,
+        population=_figure(snaps, "population"),
+        internet_users=_figure(snaps, "internet_users_pct"),
+        trend=tuple(
+            (
+                s.ref.key,
+                s.profile.background.population.value,
+                s.profile.background.internet_users_pct.value,
+            )
+            for s in snaps
+        ),
+    )
+
+
+Mark = tuple[str, int, tuple[str, ...]]
+"""One snapshot as the timeline needs it: its day, its revision, the indicators it says yes to."""
+
+
+def marks_of(history: CountryHistory, keys: Sequence[str]) -> tuple[Mark, ...]:
+    return tuple(
+        (
+            s.ref.key,
+            s.ref.revision,
+            tuple(k for k in keys if (f := s.profile.indicators.get(k)) and f.value is True),
+        )
+        for s in history.snapshots
+    )
+
+
+def timeline(marks: Mapping[str, Sequence[Mark]], keys: Sequence[str]) -> tuple[Point, ...]:
+    """For each date a snapshot is dated by, the countries that had each indicator then
+    (each country as its latest snapshot dated on or before that day says)."""
+    ordered = sorted(
+        ((day, slug, revision, yes) for slug, rows in marks.items() for day, revision, yes in rows)
+    )
+    state: dict[str, frozenset[str]] = {}
+    counts = dict.fromkeys(keys, 0)
+    points: list[Point] = []
+    for index, (day, slug, _, yes) in enumerate(ordered):
+        now, before = frozenset(yes), state.get(slug, frozenset())
+        for k in keys:
+            counts[k] += int(k in now) - int(k in before)
+        state[slug] = now
+        if index + 1 < len(ordered) and ordered[index + 1][0] == day:
+            continue
+        points.append(Point(day, len(state), dict(counts)))
+    return tuple(points)
+
+
+def indicator_keys(histories: Sequence[CountryHistory]) -> tuple[str, ...]:
+    """The known indicators in reading order, then any other key a snapshot holds."""
+    extra = sorted(
+        {
+            k
+            for h in histories
+            for s in h.snapshots[-1:]
+            for k in s.profile.indicators
+            if k not in INDICATORS
+        }
+    )
+    return (*INDICATORS, *extra)
+
+
+def overview(histories: Sequence[CountryHistory]) -> Overview:
+    """Every country with at least one readable snapshot, its state now, totals, timeline."""
+    present = [h for h in histories if h.snapshots]
+    keys = indicator_keys(present)
+    return overview_of(
+        [country_now(h, keys) for h in present], {h.slug: marks_of(h, keys) for h in present}
+    )
+
+
+def _in_order(keys: set[str] | Mapping[str, Any]) -> tuple[str, ...]:
+    """Indicator keys in reading order (``INDICATORS``), then any others by name."""
+    known = [k for k in INDICATORS if k in keys]
+    return (*known, *sorted(k for k in keys if k not in INDICATORS))
+
+
+def overview_of(nows: Sequence[CountryNow], marks: Mapping[str, Sequence[Mark]]) -> Overview:
+    """The overview from each country's state now and its marks (which a cache may hold)."""
+    found = {k for c in nows for k in c.cells}
+    keys = _in_order(found) or tuple(INDICATORS)
+    countries = tuple(sorted(nows, key=lambda c: (folded(c.country), c.slug)))
+    totals = {
+        key: {
+            word: sum(1 for c in countries if key in c.cells and c.cells[key].value is value)
+            for word, value in (("yes", True), ("no", False), ("unknown", None))
+        }
+        for key in keys
+    }
+    return Overview(keys, countries, totals, timeline(marks, keys))
+
+
+def now_to_dict(now: CountryNow) -> dict[str, Any]:
+    """The JSON form of a country's state now (what the report cache keeps)."""
+    return asdict(now)
+
+
+def _dated(data: Mapping[str, Any]) -> Dated:
+    ref, day = data["ref"], data["day"]
+    first_seen, from_first = data["first_seen"], data["from_first"]
+    if not (isinstance(ref, str) and isinstance(day, str)):
+        raise TypeError("a date is not text")
+    if not (isinstance(first_seen, bool) and isinstance(from_first, bool)):
+        raise TypeError("a flag is not true or false")
+    return Dated(ref, day, first_seen, from_first)
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
+def _number(value: Any) -> int | float | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"{value!r} is not a number")
+    return value
+
+
+def _figure_from(data: Mapping[str, Any]) -> Figure:
+    return Figure(
+        _number(data["value"]), _text(data["source"]), _text(data["as_of"]), _dated(data["since"])
+    )
+
+
+def now_from_dict(data: Mapping[str, Any]) -> CountryNow:
+    """Rebuild a country's state now; a wrong shape is a ``TypeError``, ``KeyError`` or
+    ``ValueError`` (the caller then reads the country again)."""
+    cells = {}
+    for key in _in_order(data["cells"]):
+        cell = data["cells"][key]
+        value = cell["value"]
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{value!r} is not yes, no or unknown")
+        cells[key] = Cell(
+            key, value, _text(cell["status"]), _text(cell["evidence"]), _dated(cell["since"])
+        )
+    trend = tuple(
+        (str(day), _number(population), _number(users)) for day, population, users in data["trend"]
+    )
+    snapshots = data["snapshots"]
+    if not isinstance(snapshots, int) or isinstance(snapshots, bool):
+        raise TypeError("snapshots is not a count")
+    return CountryNow(
+        slug=str(data["slug"]),
+        country=str(data["country"]),
+        iso3=_text(data["iso3"]),
+        latest=_dated(data["latest"]),
+        source=_text(data["source"]),
+        snapshots=snapshots,
+        cells=cells,
+        population=_figure_from(data["population"]),
+        internet_users=_figure_from(data["internet_users"]),
+        trend=trend,
+    )

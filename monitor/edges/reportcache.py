@@ -1,0 +1,97 @@
+"""What the reports keep of each country between runs, so that a run with nothing new
+reads no snapshot: per country, the fingerprint of its snapshot files (name, size, mtime),
+its snapshots' names, dates and content hashes, its state now and its timeline marks.
+
+One file (``reports/.cache/countries.json``), safe to delete, holding only the countries of
+the last run, shape-checked on read: an entry that does not fit is ignored (the country is
+read again), a damaged file is ignored whole. Entries are only valid for the code that made
+them: ``code_key`` (a hash of the package's source and templates) is stored with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from monitor.core.jsonform import loads
+from monitor.core.snapshot import SnapshotRef
+from monitor.edges.files import write_json
+from monitor.errors import DeliveryError
+
+SCHEMA = 1
+log = logging.getLogger("monitor")
+
+Fingerprint = list[list[Any]]
+
+
+def cache_path(reports: Path) -> Path:
+    return Path(reports) / ".cache" / "countries.json"
+
+
+@lru_cache(maxsize=1)
+def code_key() -> str:
+    """A hash of the monitor's source and templates: new code never trusts old entries."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".html", ".json") and path.is_file():
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(paths: list[tuple[SnapshotRef, Path]]) -> Fingerprint:
+    """Name, size and modification time of each snapshot file: a country whose files are
+    all as they were has nothing new."""
+    out: Fingerprint = []
+    for ref, path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            out.append([ref.name, -1, -1])
+            continue
+        out.append([ref.name, stat.st_size, stat.st_mtime_ns])
+    return out
+
+
+class ReportCache:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.stored = self._read()
+        self.kept: dict[str, dict[str, Any]] = {}
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.info("report cache %s unreadable (%s); rebuilding it", self.path, exc)
+            return {}
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            return {}
+        if data.get("code") != code_key():
+            return {}
+        countries = data.get("countries")
+        return countries if isinstance(countries, dict) else {}
+
+    def get(self, slug: str, prints: Fingerprint) -> dict[str, Any] | None:
+        entry = self.stored.get(slug)
+        if isinstance(entry, dict) and entry.get("fingerprint") == prints:
+            return entry
+        return None
+
+    def keep(self, slug: str, entry: dict[str, Any]) -> None:
+        self.kept[slug] = entry
+
+    def save(self) -> None:
+        if self.kept == self.stored:
+            return
+        data = {"schema": SCHEMA, "code": code_key(), "countries": self.kept}
+        try:
+            write_json(self.path, data, durable=False, error=DeliveryError, mkdir=True)
+        except DeliveryError as exc:  # a cache that cannot be written only costs time
+            log.warning("%s", exc)
