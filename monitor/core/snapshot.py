@@ -7,7 +7,7 @@ only ever see these values, never files.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -74,6 +74,15 @@ class Capture:
         """The capture's time: when the archive first shows this content."""
         stamp = self.timestamp.ljust(14, "0")
         return datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+_OPTIONAL_SOURCE = ("capture", "capture_url", "history")
+
+
+def source_data(source: Source) -> dict[str, Any]:
+    """A source as snapshot files spell it: the web-archive fields only when set, so files
+    written before there were any stay as they were."""
+    return {k: v for k, v in asdict(source).items() if v or k not in _OPTIONAL_SOURCE}
 
 
 @dataclass(frozen=True)

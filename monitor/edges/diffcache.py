@@ -17,6 +17,7 @@ from monitor.core.jsonform import dumps, loads
 from monitor.core.periods import PairDiff, pair_diff
 from monitor.core.snapshot import Snapshot
 from monitor.edges.files import write_json
+from monitor.edges.reportcache import code_key
 from monitor.errors import StoreError
 
 SCHEMA = 3  # 3: each pair a JSON string of positional rows, parsed only when asked for
@@ -78,6 +79,9 @@ class DiffCache:
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             log.info("diff cache %s has another shape; rebuilding it", self.path)
             return {}
+        if data.get("code") != code_key():  # new rules or diff code: old diffs may be wrong
+            log.info("diff cache %s is from other code; rebuilding it", self.path)
+            return {}
         pairs = data.get("pairs")
         return pairs if isinstance(pairs, dict) else {}
 
@@ -132,7 +136,11 @@ class DiffCache:
         pairs = {k: dumps([_row(c) for c in v], compact=True) for k, v in self.used.items()}
         for key in self.kept - set(self.used):
             pairs[key] = self.stored[key]
-        data = {"schema": SCHEMA, "pairs": dict(list(pairs.items())[:MAX_PAIRS])}
+        data = {
+            "schema": SCHEMA,
+            "code": code_key(),
+            "pairs": dict(list(pairs.items())[:MAX_PAIRS]),
+        }
         try:
             write_json(self.path, data, durable=False, error=StoreError, mkdir=True)
         except StoreError as exc:  # a cache that cannot be written only costs time

@@ -11,7 +11,6 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from monitor.core.jsonform import dumps
 from monitor.core.overview import indicator_keys
 from monitor.core.periods import CountryHistory
 from monitor.core.profile import to_dict
-from monitor.core.snapshot import Snapshot
+from monitor.core.snapshot import Snapshot, source_data
 from monitor.edges.files import write_atomic
 from monitor.errors import ExportError
 
@@ -146,7 +145,7 @@ def snapshot_document(snap: Snapshot) -> dict[str, Any]:
         "schema": 1,
         "ref": snap.ref.name,
         "profile": to_dict(snap.profile),
-        "source": asdict(snap.source),
+        "source": source_data(snap.source),
         "dated_by": snap.dated_by,
         "content_sha256": snap.content_sha256,
     }

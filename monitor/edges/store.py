@@ -15,7 +15,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from monitor.core.snapshot import (
     SnapshotRef,
     Source,
     content_hash,
+    source_data,
 )
 from monitor.edges.files import remove_temp_files, write_all
 from monitor.edges.state import CountryState, all_states, country_states
@@ -43,7 +44,6 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.json$")
 _REF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")
 _RELATIVE = re.compile(r"^(latest|first)(?:~(\d+))?$")
-_CAPTURE_FIELDS = ("capture", "capture_url", "history")
 
 
 @dataclass(frozen=True)
@@ -365,9 +365,7 @@ class Store:
         document = {
             "schema": SCHEMA,
             "profile": profile_data,
-            "source": {  # capture fields only when there is one: older files stay alike
-                k: v for k, v in asdict(source).items() if v or k not in _CAPTURE_FIELDS
-            },
+            "source": source_data(source),
             "dated_by": dated_by,
             "content_sha256": digest,
         }

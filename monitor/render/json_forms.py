@@ -9,7 +9,7 @@ from typing import Any
 from monitor.core.diff import Comparison
 from monitor.core.jsonform import dumps
 from monitor.core.profile import Profile, to_dict
-from monitor.core.snapshot import Snapshot
+from monitor.core.snapshot import Snapshot, source_data
 
 DIFF_SCHEMA_VERSION = 1
 
@@ -50,6 +50,6 @@ def snapshot_data(snap: Snapshot) -> dict[str, Any]:
     return {
         "ref": snap.ref.name,
         "profile": to_dict(snap.profile),
-        "source": asdict(snap.source),
+        "source": source_data(snap.source),
         "dated_by": snap.dated_by,
     }
