@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.main import Options, cli, format_option, now, pass_options
+from monitor.cli.main import Options, cli, format_option, now, output_option, pass_options
 
 
 @cli.command("parse")
@@ -138,12 +138,7 @@ def show_command(options: Options, country: str, ref: str, fmt: str) -> None:
     show_default=True,
     help="text (grouped by section, coloured on a terminal), json, md or html (a standalone page).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file instead of standard output.",
-)
+@output_option("Write to this file instead of standard output.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences, like git diff.")
 @pass_options
 def diff_command(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.main import Options, cli, pass_options
+from monitor.cli.main import Options, cli, output_option, pass_options
 
 
 @cli.command("export")
@@ -17,12 +17,7 @@ from monitor.cli.main import Options, cli, pass_options
     required=True,
     help="csv: one row per snapshot; jsonl: the snapshot JSON per line; sqlite: a database.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="File to write (needed for sqlite; csv and jsonl go to stdout without it).",
-)
+@output_option("File to write (needed for sqlite; csv and jsonl go to stdout without it).")
 @click.argument("countries", nargs=-1)
 @pass_options
 def export_command(

@@ -123,6 +123,13 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool)
     ctx.obj = Options(config_path, verbose, quiet)
 
 
+def output_option(help: str) -> Any:
+    """``-o/--output FILE``, the same for every command that can write a file."""
+    return click.option(
+        "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help=help
+    )
+
+
 format_option = click.option(
     "--format",
     "fmt",

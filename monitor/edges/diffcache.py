@@ -17,7 +17,7 @@ from monitor.core.jsonform import dumps, loads
 from monitor.core.periods import PairDiff, pair_diff
 from monitor.core.snapshot import Snapshot
 from monitor.edges.files import write_json
-from monitor.edges.reportcache import code_key
+from monitor.edges.reportcache import code_key, read_cache
 from monitor.errors import StoreError
 
 SCHEMA = 3  # 3: each pair a JSON string of positional rows, parsed only when asked for
@@ -69,20 +69,7 @@ class DiffCache:
         self.misses = 0
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = loads(self.path.read_bytes())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.info("diff cache %s unreadable (%s); rebuilding it", self.path, exc)
-            return {}
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            log.info("diff cache %s has another shape; rebuilding it", self.path)
-            return {}
-        if data.get("code") != code_key():  # new rules or diff code: old diffs may be wrong
-            log.info("diff cache %s is from other code; rebuilding it", self.path)
-            return {}
-        pairs = data.get("pairs")
+        pairs = read_cache(self.path, SCHEMA, "diff cache").get("pairs")
         return pairs if isinstance(pairs, dict) else {}
 
     def lookup(self, old: str, new: str) -> tuple[Change, ...] | None:

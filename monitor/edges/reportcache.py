@@ -43,6 +43,25 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
+def read_cache(path: Path, schema: int, what: str) -> dict[str, Any]:
+    """A cache file's content, or {} when it is missing, damaged, of another schema or
+    written by other code: a cache is never trusted, only used when it fits."""
+    try:
+        data = loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.info("%s %s unreadable (%s); rebuilding it", what, path, exc)
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != schema:
+        log.info("%s %s has another shape; rebuilding it", what, path)
+        return {}
+    if data.get("code") != code_key():
+        log.info("%s %s is from other code; rebuilding it", what, path)
+        return {}
+    return data
+
+
 def fingerprint(paths: list[tuple[SnapshotRef, Path]]) -> Fingerprint:
     """Name, size and modification time of each snapshot file: a country whose files are
     all as they were has nothing new."""
@@ -64,18 +83,7 @@ class ReportCache:
         self.kept: dict[str, dict[str, Any]] = {}
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = loads(self.path.read_bytes())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.info("report cache %s unreadable (%s); rebuilding it", self.path, exc)
-            return {}
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            return {}
-        if data.get("code") != code_key():
-            return {}
-        countries = data.get("countries")
+        countries = read_cache(self.path, SCHEMA, "report cache").get("countries")
         return countries if isinstance(countries, dict) else {}
 
     def get(self, slug: str, prints: Fingerprint) -> dict[str, Any] | None:

@@ -100,7 +100,7 @@ class Ledger(Generic[T]):
 # -- shapes -------------------------------------------------------------------------------
 
 
-def _timestamp(value: Any, key: str) -> str | None:
+def as_timestamp(value: Any, key: str) -> str | None:
     """An ISO timestamp with a timezone, or None."""
     if value is None:
         return None
@@ -115,13 +115,13 @@ def _timestamp(value: Any, key: str) -> str | None:
     return value
 
 
-def _text(value: Any, key: str) -> str | None:
+def as_text(value: Any, key: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise Damaged(f"{key} is {type(value).__name__}, not text")
 
 
-def _mapping(data: Any, what: str) -> dict[str, Any]:
+def as_object(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Damaged(f"{what} is {type(data).__name__}, not an object")
     return data
@@ -153,22 +153,22 @@ _TIMESTAMPS = ("last_check", "last_success", "failing_since")
 
 def _country_state(slug: str) -> Callable[[Any], tuple[CountryState, str | None]]:
     def load(data: Any) -> tuple[CountryState, str | None]:
-        data = _mapping(data, "state")
+        data = as_object(data, "state")
         values: dict[str, Any] = {}
         for f in fields(CountryState):
             if f.name == "slug" or f.name not in data:
                 continue
             value = data[f.name]
             if f.name in _TIMESTAMPS:
-                values[f.name] = _timestamp(value, f.name)
+                values[f.name] = as_timestamp(value, f.name)
             elif f.name == "consecutive_failures":
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                     raise Damaged(f"consecutive_failures is {value!r}")
                 values[f.name] = value
             elif f.name == "country":
-                values[f.name] = _text(value, f.name) or ""
+                values[f.name] = as_text(value, f.name) or ""
             else:
-                values[f.name] = _text(value, f.name)
+                values[f.name] = as_text(value, f.name)
         return CountryState(slug, **values), None
 
     return load
@@ -186,7 +186,7 @@ States = dict[str, CountryState]
 
 
 def _states(data: Any) -> tuple[States, str | None]:
-    countries = _mapping(_mapping(data, "states").get("countries", {}), "countries")
+    countries = as_object(as_object(data, "states").get("countries", {}), "countries")
     out: States = {}
     dropped = []
     for slug, entry in countries.items():
@@ -241,14 +241,14 @@ JOBS = ("fetch", "report")
 
 
 def _runs(data: Any) -> tuple[Runs, str | None]:
-    data = _mapping(data, "run log")
+    data = as_object(data, "run log")
     jobs = {}
     for name in JOBS:
-        entry = _mapping(data.get(name, {}), name)
+        entry = as_object(data.get(name, {}), name)
         jobs[name] = JobRun(
-            _timestamp(entry.get("started"), f"{name}.started"),
-            _timestamp(entry.get("finished"), f"{name}.finished"),
-            _text(entry.get("outcome"), f"{name}.outcome"),
+            as_timestamp(entry.get("started"), f"{name}.started"),
+            as_timestamp(entry.get("finished"), f"{name}.finished"),
+            as_text(entry.get("outcome"), f"{name}.outcome"),
         )
     finalized = data.get("report", {}).get("finalized", [])
     if not isinstance(finalized, list):
@@ -298,7 +298,7 @@ def finalize(snapshots: Path, week: str) -> None:
 
 
 def _outbox(data: Any) -> tuple[tuple[str, ...], str | None]:
-    pending = _mapping(data, "outbox").get("pending", [])
+    pending = as_object(data, "outbox").get("pending", [])
     if not isinstance(pending, list):
         raise Damaged("pending is not a list")
     return _weeks(pending)

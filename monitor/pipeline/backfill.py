@@ -30,7 +30,7 @@ from monitor.core.periods import Clock
 from monitor.core.snapshot import Capture, Outcome
 from monitor.edges.archive import Archive, Listed, canonical
 from monitor.edges.fetch import create_tls_context, make_client
-from monitor.edges.state import Damaged, Ledger
+from monitor.edges.state import Damaged, Ledger, as_object, as_text
 from monitor.edges.store import Store
 from monitor.errors import ArchiveBlocked, ArchiveError, FetchError, MonitorError
 
@@ -62,38 +62,26 @@ class ArchiveLog:
 _OUTCOMES = ("new", "revised", "unchanged", "skipped")
 
 
-def _object(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise Damaged(f"{what} is {type(data).__name__}, not an object")
-    return data
-
-
-def _text(value: Any, key: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise Damaged(f"{key} is {type(value).__name__}, not text")
-
-
 def _load_log(data: Any) -> tuple[dict[str, ArchiveLog], str | None]:
-    archives = _object(_object(data, "archive log").get("archives", {}), "archives")
+    archives = as_object(as_object(data, "archive log").get("archives", {}), "archives")
     out, dropped = {}, 0
     for root, entry in archives.items():
-        entry = _object(entry, root)
+        entry = as_object(entry, root)
         captures = entry.get("captures", [])
         if not isinstance(captures, list):
             raise Damaged(f"{root}: captures is not a list")
         kept = []
         for item in captures:
             try:
-                item = _object(item, "capture")
-                values: dict[str, Any] = {k: _text(v, k) for k, v in item.items()}
+                item = as_object(item, "capture")
+                values: dict[str, Any] = {k: as_text(v, k) for k, v in item.items()}
                 done = Processed(**values)
                 if done.outcome not in _OUTCOMES or not done.timestamp.isdigit():
                     raise Damaged(f"capture {done.timestamp!r}: outcome {done.outcome!r}")
                 kept.append(done)
             except (Damaged, TypeError, AttributeError):
                 dropped += 1
-        until = _text(entry.get("complete_until"), "complete_until")
+        until = as_text(entry.get("complete_until"), "complete_until")
         out[str(root)] = ArchiveLog(until, tuple(kept))
     return out, (f"{dropped} malformed capture entries dropped" if dropped else None)
 
