@@ -251,6 +251,12 @@ class Store:
                 states[slug] = replace(states[slug], **fields)
             ledger.write(states)
 
+    def write_states(self, states: dict[str, CountryState]) -> None:
+        """Replace every country's bookkeeping with ``states`` (a fetch run, which read
+        them at its start and held the lock since)."""
+        with self.lock():
+            all_states(self.root).write(states)
+
     def update_state(self, slug: str, **changes: Any) -> CountryState:
         """Read-modify-write of one country's bookkeeping under the store lock."""
         self.update_states({check_slug(slug): changes})

@@ -32,6 +32,7 @@ from monitor.core.countries import resolve
 from monitor.core.extract import sniff
 from monitor.core.periods import Clock
 from monitor.core.snapshot import Outcome, SaveResult
+from monitor.edges.extraction import warm_up
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
@@ -150,10 +151,14 @@ class _Run:
             self.states = await loop.run_in_executor(self.writer, self.store.read_states)
             self.stored = set(await loop.run_in_executor(self.writer, self.store.countries))
             committer = asyncio.ensure_future(self._commit_loop())
+            warming = loop.run_in_executor(self.parser, warm_up, self.bounds)
             await self._download_all(queue, stop)
+            with contextlib.suppress(MonitorError):
+                await warming  # a child that cannot start says so on the first document
             await asyncio.gather(*self.parsing)
             self.ready.put_nowait(None)
             await committer
+            await loop.run_in_executor(self.writer, self._write_bookkeeping)
         finally:
             await loop.run_in_executor(self.writer, hold.close)
             self.parser.shutdown(wait=True)
@@ -287,24 +292,27 @@ class _Run:
                     self.on_done(result)
 
     def _commit(self, batch: list[_Ready], when: datetime) -> list[FetchResult]:
-        """Save the batch's documents in one group commit, then every source's bookkeeping
-        in one write (store thread)."""
+        """Save the batch's documents in one group commit (store thread); their
+        bookkeeping is kept in memory and written once, at the end of the run."""
         saving = [r for r in batch if r.incoming is not None]
         saved = iter(self.store.save_batch([r.incoming for r in saving if r.incoming]))
         stamp = when.isoformat(timespec="seconds")
-        results, changes = [], {}
+        results = []
         for ready in batch:
             result = self._result(ready, next(saved) if ready.incoming else None)
             results.append(result)
-            changes[result.slug] = self._bookkeeping(ready, result, stamp)
+            fields = self._bookkeeping(ready, result, stamp)
+            previous = self.states.get(result.slug) or CountryState(result.slug)
+            self.states[result.slug] = replace(previous, **fields)
+        return results
+
+    def _write_bookkeeping(self) -> None:
+        """Every source's validators, last check and failures, in one write (store thread,
+        under the run's lock). Lost in a crash, it costs one unconditional GET a source."""
         try:
-            self.store.update_states(changes)
+            self.store.write_states(self.states)
         except (MonitorError, OSError) as exc:
             log.warning("fetch: could not write the bookkeeping: %s", exc)
-        for slug, fields in changes.items():
-            previous = self.states.get(slug) or CountryState(slug)
-            self.states[slug] = replace(previous, **fields)
-        return results
 
     def _result(self, ready: _Ready, saved: SaveResult | StoreError | None) -> FetchResult:
         source = ready.source
