@@ -1,13 +1,21 @@
 """Fetch speed, side by side with urlwatch, against a local server with 50 ms latency.
 
-Run:  python3 -m venv /tmp/uw && /tmp/uw/bin/pip install urlwatch==2.29
-      .venv/bin/python benchmarks/bench_fetch.py --urlwatch /tmp/uw/bin/urlwatch
+Run it with the monitor installed as a user installs it (no test extra: with it, httpcore
+imports trio, +50 ms a start), and urlwatch 2.29 beside it:
 
-A threaded server on 127.0.0.1 (listen backlog 1024) serves N profiles (text, or PDF with
---pdf), each after 50 ms, with an ETag. Each round runs, alternating on the same machine:
-`monitor fetch` into an empty store (cold), `monitor fetch` again (conditional: every
-answer is 304), and urlwatch on the same URLs with an empty cache. Reports medians over
-the rounds, the floor ceil(N / concurrency) x 50 ms, CPU per source, and peak memory.
+    python3 -m venv /tmp/user && /tmp/user/bin/pip install .
+    python3 -m venv /tmp/uw && /tmp/uw/bin/pip install urlwatch==2.29
+    /tmp/user/bin/python benchmarks/bench_fetch.py --urlwatch /tmp/uw/bin/urlwatch
+
+A threaded server on 127.0.0.1 (listen backlog 1024, TCP_NODELAY) serves N profiles (text,
+or PDF with --pdf), each its own country's, each after 50 ms, with an ETag. Each round
+runs, alternating on the same machine: the start-up (the interpreter and what `monitor
+fetch` imports), `monitor fetch` into an empty store (cold), `monitor fetch` again
+(conditional: every answer is 304), and urlwatch on the same URLs with an empty cache.
+Reports medians over the rounds as ratios with their direction: against the floor
+ceil(N / concurrency) x 50 ms (lower is better) and urlwatch's time over ours (above 1
+means we are faster); CPU per source beyond start-up; then peak memory and open files after
+N and 10 N sources.
 """
 
 from __future__ import annotations

@@ -116,17 +116,20 @@ def write_json(path: Path, data: Any, **options: Any) -> None:
     write_atomic(path, (dumps(data, compact=True) + "\n").encode(), **options)
 
 
-def remove_temp_files(directory: Path, pattern: str = ".*" + TEMP_SUFFIX) -> int:
+def remove_temp_files(directory: Path) -> int:
     """Temp files left by a process killed mid-write; they are never read, only tidied.
 
     Only regular files are removed, never through a symlink."""
     removed = 0
-    if not directory.is_dir():
+    try:
+        entries = list(os.scandir(directory))
+    except (FileNotFoundError, NotADirectoryError):
         return 0
-    for temp in directory.glob(pattern):
-        if temp.is_symlink() or not temp.is_file():
-            continue
-        with contextlib.suppress(OSError):
-            temp.unlink()
-            removed += 1
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+            if entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
     return removed
