@@ -126,10 +126,9 @@ def remove_temp_files(directory: Path) -> int:
     except (FileNotFoundError, NotADirectoryError):
         return 0
     for entry in entries:
-        name = entry.name
-        if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-            if entry.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-                    removed += 1
+        temp = entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX)
+        if temp and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed += 1
     return removed
