@@ -271,3 +271,15 @@ def test_leftover_temp_files_are_tidied_by_the_next_run(server, tmp_path):
         path.write_text("half")
     assert run_cli("run", cwd=tmp_path).returncode == 0
     assert [p for p in leftovers if p.exists()] == []
+
+
+def test_reports_are_readable_by_others_as_the_umask_allows(tmp_path):
+    """A web server running as another user can serve what `monitor report` writes."""
+    write_config(tmp_path)
+    previous = os.umask(0o022)
+    try:
+        assert run_cli("report", cwd=tmp_path).returncode == 0
+    finally:
+        os.umask(previous)
+    for page in (tmp_path / "reports").glob("*.html"):
+        assert page.stat().st_mode & 0o777 == 0o644, page

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import secrets
 import sys
-import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,7 @@ def write_all(
         for path, data in files:
             if mkdir:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(
-                dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
-            )
+            handle, temp = _create_temp(path)
             temps.append((temp, path))
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
@@ -76,6 +75,19 @@ def write_all(
                 os.unlink(temp)
         where = exc.filename or (files[0][0] if files else "")
         raise error(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new temp file beside ``path``, unique to this process and thread, created with the
+    usual permissions (what the umask allows, as any file the user writes: a web server
+    may serve the reports; ``mkstemp`` would make it private)."""
+    stem = f"{path.parent}/.{path.name}.{os.getpid()}.{threading.get_ident()}"
+    while True:
+        temp = f"{stem}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temp
+        except FileExistsError:
+            continue
 
 
 def _sync(paths: Sequence[str]) -> None:
