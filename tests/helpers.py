@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,3 +91,40 @@ def run_process(*args: str, cwd: Path, env: dict[str, str] | None = None, timeou
         env=full_env,
         timeout=timeout,
     )
+
+
+def start_daemon(cwd: Path) -> subprocess.Popen:
+    return start_monitor(cwd, "daemon")
+
+
+def start_monitor(cwd: Path, *args: str) -> subprocess.Popen:
+    """`monitor ARGS` in the background; stdout captured, stderr also in ``cwd/stderr.log``
+    so a test can watch it while the process runs."""
+    with open(cwd / "stderr.log", "w") as log:  # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "monitor", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+
+
+def stderr_so_far(cwd: Path) -> str:
+    return (cwd / "stderr.log").read_text()
+
+
+def wait_for(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stop(daemon: subprocess.Popen, cwd: Path) -> tuple[int, str]:
+    daemon.send_signal(signal.SIGTERM)
+    daemon.communicate(timeout=30)
+    return daemon.returncode, stderr_so_far(cwd)

@@ -6,7 +6,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from pytest_httpserver import HTTPServer
@@ -45,14 +45,15 @@ class InFlight:
 
 
 @contextmanager
-def resetting_server(sent: int = 2000, declared: int = 100_000) -> Iterator[str]:
-    """Answers every request with a partial body, then resets the connection (RST)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
+def raw_server(
+    answer: Callable[[socket.socket, threading.Event], None],
+) -> Iterator[tuple[str, threading.Event]]:
+    """A one-connection-at-a-time HTTP peer on 127.0.0.1 written on raw sockets, for what a
+    real server would not do; ``answer(conn, stop)`` replies to each request it has read.
+    Yields the base URL and an event set once a request has arrived."""
+    listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
-    stop = threading.Event()
+    stop, asked = threading.Event(), threading.Event()
 
     def serve() -> None:
         while not stop.is_set():
@@ -64,24 +65,47 @@ def resetting_server(sent: int = 2000, declared: int = 100_000) -> Iterator[str]
                 conn.settimeout(2)
                 try:
                     conn.recv(65536)
-                    head = (
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                        f"Content-Length: {declared}\r\n\r\n"
-                    )
-                    conn.sendall(head.encode() + b"CYBERWELLNESS PROFILE\n" + b"x" * sent)
-                    time.sleep(0.05)
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    asked.set()
+                    answer(conn, stop)
                 except OSError:
-                    pass
+                    continue
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/profile.txt"
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", asked
     finally:
         stop.set()
         thread.join(timeout=5)
         listener.close()
+
+
+@contextmanager
+def resetting_server(sent: int = 2000, declared: int = 100_000) -> Iterator[str]:
+    """Answers every request with a partial body, then resets the connection (RST)."""
+
+    def answer(conn: socket.socket, stop: threading.Event) -> None:
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {declared}\r\n\r\n"
+        conn.sendall(head.encode() + b"CYBERWELLNESS PROFILE\n" + b"x" * sent)
+        time.sleep(0.05)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    with raw_server(answer) as (base, _):
+        yield f"{base}/profile.txt"
+
+
+@contextmanager
+def dribbling_server(gap: float) -> Iterator[tuple[str, threading.Event]]:
+    """Answers with headers, then one byte every ``gap`` seconds for as long as the client
+    listens; the event is set once a request has arrived."""
+
+    def answer(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+        while not stop.wait(gap):
+            conn.sendall(b"x")
+
+    with raw_server(answer) as (base, asked):
+        yield f"{base}/Iraq.txt", asked
 
 
 @contextmanager

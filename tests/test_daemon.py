@@ -4,17 +4,20 @@ server and an SMTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.edges.store import Store
-from tests.conftest import ROOT
-from tests.helpers import IRAQ, run_cli, run_process
+from tests.helpers import (
+    IRAQ,
+    run_cli,
+    run_process,
+    start_daemon,
+    start_monitor,
+    stderr_so_far,
+    stop,
+    wait_for,
+)
 from tests.smtp import smtp_server
 
 
@@ -24,43 +27,6 @@ def config_text(url: str, fetch: str, report: str, extra: str = "") -> str:
         f'[schedule]\nfetch = "{fetch}"\nreport = "{report}"\ntimezone = "UTC"\n'
         f'[[sources.extra]]\ncountry = "Iraq"\nurl = "{url}"\n' + extra
     )
-
-
-def start_daemon(cwd: Path) -> subprocess.Popen:
-    return start_monitor(cwd, "daemon")
-
-
-def start_monitor(cwd: Path, *args: str) -> subprocess.Popen:
-    """`monitor ARGS` in the background; stdout captured, stderr also in ``cwd/stderr.log``
-    so a test can watch it while the process runs."""
-    with open(cwd / "stderr.log", "w") as log:  # the child keeps its own copy
-        return subprocess.Popen(
-            [sys.executable, "-m", "monitor", *args],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-
-
-def stderr_so_far(cwd: Path) -> str:
-    return (cwd / "stderr.log").read_text()
-
-
-def wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def stop(daemon: subprocess.Popen, cwd: Path) -> tuple[int, str]:
-    daemon.send_signal(signal.SIGTERM)
-    daemon.communicate(timeout=30)
-    return daemon.returncode, stderr_so_far(cwd)
 
 
 def test_daemon_fetches_reports_and_stops_cleanly(server, tmp_path):

@@ -7,18 +7,24 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from monitor.edges.state import outbox
 from monitor.edges.store import Store
-from tests.conftest import IRAQ_SEED, ROOT
-from tests.helpers import IRAQ, T0, profile_from, run_cli, write_config
+from tests.conftest import IRAQ_SEED
+from tests.helpers import (
+    IRAQ,
+    T0,
+    profile_from,
+    run_cli,
+    start_daemon,
+    stderr_so_far,
+    stop,
+    wait_for,
+    write_config,
+)
 from tests.smtp import smtp_server
 
 
@@ -94,21 +100,13 @@ def test_the_daemon_starts_on_a_damaged_run_log(server, tmp_path):
     iraq_served(server, tmp_path, '[schedule]\nfetch = "0 6 * * *"\nreport = "0 7 * * mon"\n')
     (tmp_path / "snapshots").mkdir()
     (tmp_path / "snapshots" / ".runs.json").write_text('{"fetch": {"started": "soon"}}')
-    log = tmp_path / "daemon.log"
-    with open(log, "w") as err:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "daemon"],
-            cwd=tmp_path,
-            stderr=err,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
+    daemon = start_daemon(tmp_path)
     try:
-        assert poll(lambda: "daemon: report next at" in log.read_text()), log.read_text()
+        assert wait_for(lambda: "daemon: report next at" in stderr_so_far(tmp_path))
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(timeout=30)
-    assert daemon.returncode == 0, log.read_text()
-    assert ".runs.json was damaged" in log.read_text()
+        code, err = stop(daemon, tmp_path)
+    assert code == 0, err
+    assert ".runs.json was damaged" in err
 
 
 def test_a_bad_outbox_entry_never_holds_back_the_mail(tmp_path):
@@ -128,37 +126,19 @@ def test_a_bad_outbox_entry_never_holds_back_the_mail(tmp_path):
 
 def test_fetch_and_report_in_the_same_slot_on_a_fresh_store(server, tmp_path):
     iraq_served(server, tmp_path, '[schedule]\nfetch = "*/2 * * * * *"\nreport = "*/2 * * * * *"\n')
-    log = tmp_path / "daemon.log"
-    with open(log, "w") as err:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "daemon"],
-            cwd=tmp_path,
-            stderr=err,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
+    daemon = start_daemon(tmp_path)
     try:
-        assert poll(lambda: log.read_text().count("INFO fetch: 1 source: ") >= 3), log.read_text()
-        assert poll(lambda: log.read_text().count("INFO report: ") >= 3), log.read_text()
+        assert wait_for(lambda: stderr_so_far(tmp_path).count("INFO fetch: 1 source: ") >= 3)
+        assert wait_for(lambda: stderr_so_far(tmp_path).count("INFO report: ") >= 3)
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(timeout=30)
-    text = log.read_text()
-    assert daemon.returncode == 0, text
+        code, text = stop(daemon, tmp_path)
+    assert code == 0, text
     assert " ERROR " not in text
     assert " WARNING " not in text
     assert "Traceback" not in text
     fetched = [line for line in text.splitlines() if "INFO fetch: 1 source: " in line]
     assert fetched[0].split("INFO ")[1].startswith("fetch: 1 source: 1 new")
     assert all("error" not in line for line in fetched)
-
-
-def poll(condition, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_links_in_the_store_are_refused_never_followed(tmp_path):

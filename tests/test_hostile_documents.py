@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import os
 import resource
-import socket
 import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +24,7 @@ from monitor.render.feed import atom_feed, feed_items
 from tests.conftest import IRAQ_SEED, ROOT, TAJIKISTAN_SEED
 from tests.helpers import IRAQ, T0, edited, profile_from, run_cli, write_config
 from tests.pdfs import deflated_blanks, raw_pdf, text_stream, text_to_pdf
+from tests.servers import dribbling_server
 
 TIGHT = "[extract]\ntimeout = 5\nmax_memory_mb = 300\n"
 
@@ -94,40 +91,6 @@ def test_a_hostile_fetch_is_one_line_naming_the_country_and_the_limit(server, tm
     assert errors[0].startswith("Iraq: error: document needs more than 300 MB")
     assert errors[0].endswith("(limit extract.max_memory_mb)")
     assert "Tajikistan: new tajikistan 2015-03-09" in result.stdout
-
-
-@contextmanager
-def dribbling_server(gap: float) -> Iterator[tuple[str, threading.Event]]:
-    """Answers with headers, then one byte every ``gap`` seconds, for as long as the client
-    listens; ``asked`` is set once a request has arrived."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop, asked = threading.Event(), threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.recv(65536)
-                asked.set()
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
-                try:
-                    while not stop.wait(gap):
-                        conn.sendall(b"x")
-                except OSError:
-                    continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/Iraq.txt", asked
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
 
 
 def test_a_server_sending_a_byte_at_a_time_meets_the_deadline(tmp_path):
