@@ -41,6 +41,19 @@ def edited(text: str, *pairs: tuple[str, str]) -> str:
     return text
 
 
+# The seed Iraq, published again: a new date, a national CIRT, a new law, more people.
+IRAQ_LATER = edited(
+    IRAQ,
+    ("6th March 2015", "10th January 2016"),
+    ("33 703 000", "36 004 552"),
+    (
+        "There is still no nationally recognized CERT in Iraq.",
+        "Iraq has an officially recognized national CIRT called IQ-CERT.",
+    ),
+    ("-None.\n\n1.2 TECHNICAL", "- Cyber Security Law No. 12\n\n1.2 TECHNICAL"),
+)
+
+
 def write_config(directory: Path, extra: str = "") -> Path:
     config = directory / "config.toml"
     config.write_text(

@@ -8,18 +8,8 @@ import jsonschema
 import pytest
 
 from tests.conftest import IRAQ_SEED, ROOT
-from tests.helpers import IRAQ, edited, run_cli, write_config
-
-LATER = edited(
-    IRAQ,
-    ("6th March 2015", "10th January 2016"),
-    ("33 703 000", "36 004 552"),
-    (
-        "There is still no nationally recognized CERT in Iraq.",
-        "Iraq has an officially recognized national CIRT called IQ-CERT.",
-    ),
-    ("-None.\n\n1.2 TECHNICAL", "- Cyber Security Law No. 12\n\n1.2 TECHNICAL"),
-)
+from tests.helpers import IRAQ_LATER as LATER
+from tests.helpers import run_cli, write_config
 
 
 @pytest.fixture

@@ -22,18 +22,9 @@ from monitor.edges.clock import utc_now
 from monitor.service.app import create_app
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED
 from tests.helpers import IRAQ, edited, run_cli, write_config
+from tests.helpers import IRAQ_LATER as LATER
 from tests.servers import uvicorn_thread
 
-LATER = edited(
-    IRAQ,
-    ("6th March 2015", "10th January 2016"),
-    ("33 703 000", "36 004 552"),
-    (
-        "There is still no nationally recognized CERT in Iraq.",
-        "Iraq has an officially recognized national CIRT called IQ-CERT.",
-    ),
-    ("-None.\n\n1.2 TECHNICAL", "- Cyber Security Law No. 12\n\n1.2 TECHNICAL"),
-)
 REVISED = edited(LATER, ("36 004 552", "36 100 000"))  # same date, new content: 2016-01-10.r2
 PAIRS = [
     ("2015-03-06", "latest"),
