@@ -91,11 +91,25 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ran:
     return Ran(result.exit_code, result.stdout, stderr)
 
 
-def run_process(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
-    """The CLI as a separate process: where a process is the point (signals, locks, crashes)."""
+def run_process(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    memory: int | None = None,
+):
+    """The CLI as a separate process: where a process is the point (signals, locks, crashes,
+    tracebacks); ``memory`` caps its address space (bytes) to prove a bound."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     full_env.pop("MONITOR_CONFIG", None)
     full_env.update(env or {})
+
+    def cap() -> None:
+        if memory is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],
         capture_output=True,
@@ -103,6 +117,7 @@ def run_process(*args: str, cwd: Path, env: dict[str, str] | None = None, timeou
         cwd=cwd,
         env=full_env,
         timeout=timeout,
+        preexec_fn=cap,
     )
 
 

@@ -4,23 +4,11 @@ the traceback of -v is the point)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import CORPUS, IRAQ_SEED, requires_corpus
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_process
 from tests.pdfs import text_to_pdf
-
-
-def run_subprocess(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=60,
-    )
 
 
 def run(*args: str):
@@ -69,7 +57,7 @@ def test_bad_file_is_one_line_without_traceback(tmp_path):
 def test_verbose_shows_the_traceback(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    result = run_subprocess("-v", "parse", str(empty))
+    result = run_process("-v", "parse", str(empty), cwd=Path.cwd())
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "ExtractError" in result.stderr
 

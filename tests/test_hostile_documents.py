@@ -4,12 +4,10 @@ the limit, and nothing stored is lost. The PDFs are built here, byte by byte."""
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +20,7 @@ from monitor.pipeline.fetching import fetch_all
 from monitor.pipeline.history import all_histories
 from monitor.render.feed import atom_feed, feed_items
 from tests.conftest import IRAQ_SEED, ROOT, TAJIKISTAN_SEED
-from tests.helpers import IRAQ, T0, edited, profile_from, run_cli, write_config
+from tests.helpers import IRAQ, T0, edited, profile_from, run_cli, run_process, write_config
 from tests.pdfs import deflated_blanks, raw_pdf, text_stream, text_to_pdf
 from tests.servers import dribbling_server
 
@@ -40,29 +38,12 @@ def hostile_pdfs() -> dict[str, bytes]:
     }
 
 
-def run_limited(*args: str, cwd: Path, memory: int = 2 << 30) -> subprocess.CompletedProcess:
-    """`monitor ARGS` in a process that may never use more than ``memory`` bytes."""
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=cap,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
 @pytest.mark.parametrize("name", list(hostile_pdfs()))
 def test_hostile_pdf_is_bounded_in_time_and_memory(tmp_path, name):
     pdf = tmp_path / "Iraq.pdf"
     pdf.write_bytes(hostile_pdfs()[name])
     write_config(tmp_path, TIGHT)
-    result = run_limited("parse", str(pdf), cwd=tmp_path)
+    result = run_process("parse", str(pdf), cwd=tmp_path, memory=2 << 30)  # a 2 GB bound
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1
