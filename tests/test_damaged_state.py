@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -241,16 +243,30 @@ def test_leftover_temp_files_are_tidied_by_the_next_run(server, tmp_path):
     reports, country = tmp_path / "reports", tmp_path / "snapshots" / "iraq"
     (reports / "countries").mkdir(parents=True)
     country.mkdir(parents=True)
+    gone = _dead_pid()  # a writer killed mid-write
     leftovers = [
-        reports / ".2026-W47.html.x1.tmp",
-        reports / "countries" / ".iraq.html.x2.tmp",
-        tmp_path / "snapshots" / ".state.json.x3.tmp",
-        country / ".state.json.x4.tmp",
+        reports / f".2026-W47.html.{gone}.1.a1.tmp",
+        reports / "countries" / f".iraq.html.{gone}.1.a2.tmp",
+        tmp_path / "snapshots" / f".state.json.{gone}.1.a3.tmp",
+        country / f".state.json.{gone}.1.a4.tmp",
+        country / ".2015-03-06.json.x5.tmp",  # an older name without a pid, hours old
     ]
     for path in leftovers:
         path.write_text("half")
+    os.utime(leftovers[-1], (time.time() - 7200, time.time() - 7200))
+    # a live writer's file (another job of the daemon, mid-write) is never touched
+    in_flight = tmp_path / "snapshots" / f".runs.json.{os.getpid()}.1.b1.tmp"
+    in_flight.write_text("being written")
     assert run_cli("run", cwd=tmp_path).returncode == 0
     assert [p for p in leftovers if p.exists()] == []
+    assert in_flight.read_text() == "being written"
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_reports_are_readable_by_others_as_the_umask_allows(tmp_path):

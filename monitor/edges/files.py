@@ -14,6 +14,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -128,10 +129,28 @@ def write_json(path: Path, data: Any, **options: Any) -> None:
     write_atomic(path, (dumps(data, compact=True) + "\n").encode(), **options)
 
 
+def _abandoned(name: str, entry: os.DirEntry[str]) -> bool:
+    """A temp file whose writer is gone. Names carry the writer's pid
+    (``.NAME.PID.THREAD.RANDOM.tmp``): a live process's file may be mid-write (another job
+    of the daemon, another monitor process) and is left alone; a name without a pid counts
+    as abandoned once it is an hour old."""
+    parts = name.split(".")
+    pid = parts[-4] if len(parts) >= 6 else ""
+    if pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # alive, another user's
+        return False
+    return time.time() - entry.stat(follow_symlinks=False).st_mtime > 3600
+
+
 def remove_temp_files(directory: Path) -> int:
     """Temp files left by a process killed mid-write; they are never read, only tidied.
 
-    Only regular files are removed, never through a symlink."""
+    Only regular files whose writer is gone are removed, never through a symlink."""
     removed = 0
     try:
         entries = list(os.scandir(directory))
@@ -139,7 +158,7 @@ def remove_temp_files(directory: Path) -> int:
         return 0
     for entry in entries:
         temp = entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX)
-        if temp and entry.is_file(follow_symlinks=False):
+        if temp and entry.is_file(follow_symlinks=False) and _abandoned(entry.name, entry):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
                 removed += 1
