@@ -13,18 +13,17 @@ linear in their size, which the fetch and read caps already bound.
 from __future__ import annotations
 
 import atexit
-import os
 import select
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from monitor.core.extract import DEFAULT_LIMITS, Limits, extract, sniff
 from monitor.core.jsonform import dumps, loads
 from monitor.core.profile import Profile, from_dict, to_dict
+from monitor.edges.children import end, spawn
 from monitor.errors import ExtractError, ParseError
 
 
@@ -129,28 +128,15 @@ class _Worker:
             assert self.process is not None
             return self.process
         self.stop()
-        package_root = str(Path(__file__).resolve().parents[2])
-        path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "monitor.edges.extraction", str(max_memory_mb)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": path},
+        self.process = spawn(
+            "monitor.edges.extraction", str(max_memory_mb), stderr=subprocess.DEVNULL
         )
         self.memory = max_memory_mb
         return self.process
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                stream.close()
+        end(process, kill=True)
 
     def run(
         self,

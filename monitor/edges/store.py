@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -290,11 +290,14 @@ class Store:
             raise result
         return result
 
-    def save_batch(self, items: Sequence[Incoming]) -> list[SaveResult | StoreError]:
+    def save_batch(
+        self, items: Sequence[Incoming], *, write_files: Callable[..., None] = write_all
+    ) -> list[SaveResult | StoreError]:
         """``save`` for many documents with one group commit: all their files made durable
         together, then published (raw documents before the snapshots that name them), then
         the folders once. One item's error is its own result; a failed commit fails the
-        items it was writing."""
+        items it was writing. ``write_files`` is ``write_all`` or a ``Writer``'s (a fetch run
+        writes from a helper process)."""
         with self.lock():
             planned: dict[str, list[tuple[SnapshotRef, str]]] = {}
             results: list[SaveResult | StoreError] = []
@@ -310,15 +313,14 @@ class Store:
                     writes.append((index, *write))
             if writes:
                 try:
-                    for _, raw_path, _, _, _ in writes:
-                        self._make(raw_path.parent)
-                    write_all(
+                    write_files(
                         [(raw_path, raw) for _, raw_path, raw, _, _ in writes]
                         + [
                             (json_path, (dumps(doc, compact=True) + "\n").encode())
                             for _, _, _, json_path, doc in writes
                         ],
                         error=StoreError,
+                        mkdir=True,
                     )
                 except StoreError as exc:
                     for index, *_ in writes:

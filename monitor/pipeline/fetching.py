@@ -5,10 +5,11 @@ Three stages overlap, so a run costs what the network costs:
 - each document is extracted and parsed in the extraction child process (bounded in time
   and memory, and on the other core), handed over by a parse thread;
 - a store thread commits what is ready in batches: one group commit of the batch's files,
-  and one write of every source's bookkeeping (validators, last check, failures), so a
-  run of 304s writes one small file, not one per source.
-The store thread's disk waits release the GIL, so parsing uses the time they take. One
-source's failure never stops the others.
+  made by a helper process (``Writer``: a dozen system calls per document, each a wait for
+  the GIL in this busy process, become two per batch), and one write of every source's
+  bookkeeping (validators, last check, failures) at the end, so a run of 304s writes one
+  small file, not one per source.
+One source's failure never stops the others.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from monitor.core.periods import Clock
 from monitor.core.snapshot import Outcome, SaveResult
 from monitor.edges.extraction import warm_up
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
+from monitor.edges.files import Writer
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
@@ -137,6 +139,7 @@ class _Run:
         self.parsing: list[asyncio.Future[None]] = []
         self.states: dict[str, CountryState] = {}
         self.stored: set[str] = set()
+        self.files = Writer()
 
     async def go(self, stop: threading.Event | None) -> list[FetchResult]:
         loop = asyncio.get_running_loop()
@@ -150,6 +153,7 @@ class _Run:
             await loop.run_in_executor(self.writer, hold.enter_context, self.store.lock())
             self.states = await loop.run_in_executor(self.writer, self.store.read_states)
             self.stored = set(await loop.run_in_executor(self.writer, self.store.countries))
+            await loop.run_in_executor(self.writer, self.files.start)
             committer = asyncio.ensure_future(self._commit_loop())
             warming = loop.run_in_executor(self.parser, warm_up, self.bounds)
             await self._download_all(queue, stop)
@@ -160,6 +164,7 @@ class _Run:
             await committer
             await loop.run_in_executor(self.writer, self._write_bookkeeping)
         finally:
+            await loop.run_in_executor(self.writer, self.files.close)
             await loop.run_in_executor(self.writer, hold.close)
             self.parser.shutdown(wait=True)
             self.writer.shutdown(wait=True)
@@ -295,7 +300,8 @@ class _Run:
         """Save the batch's documents in one group commit (store thread); their
         bookkeeping is kept in memory and written once, at the end of the run."""
         saving = [r for r in batch if r.incoming is not None]
-        saved = iter(self.store.save_batch([r.incoming for r in saving if r.incoming]))
+        incoming = [r.incoming for r in saving if r.incoming]
+        saved = iter(self.store.save_batch(incoming, write_files=self.files.write_all))
         stamp = when.isoformat(timespec="seconds")
         results = []
         for ready in batch:
