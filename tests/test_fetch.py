@@ -217,8 +217,12 @@ def test_503_for_good_gives_up_with_the_status(server, tmp_path, stored):
 def test_read_that_hangs_past_the_timeout(server, tmp_path, stored):
     store, before = stored
 
+    answered = threading.Event()
+    release = threading.Event()
+
     def hang(request: Request) -> Response:
-        time.sleep(2.5)
+        release.wait(10)
+        answered.set()
         return Response(IRAQ_PDF, content_type="application/pdf")
 
     server.expect_request("/Iraq.pdf").respond_with_handler(hang)
@@ -226,6 +230,8 @@ def test_read_that_hangs_past_the_timeout(server, tmp_path, stored):
     started = time.monotonic()
     results = run(config, store)
     assert time.monotonic() - started < 2.4
+    release.set()  # the server answers now, so the next test's server log never sees it
+    assert answered.wait(10)
     check_failed(results, store, before, "timed out reading from")
 
 

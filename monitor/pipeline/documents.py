@@ -19,7 +19,7 @@ from monitor.core.parse import parse
 from monitor.core.periods import side
 from monitor.core.profile import Profile
 from monitor.core.snapshot import Outcome, Snapshot, SnapshotRef
-from monitor.edges.extraction import Bounds, extract_document, read_profile
+from monitor.edges.extraction import Bounds, extract_document
 from monitor.edges.store import Store, find_country
 from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
 
@@ -48,14 +48,8 @@ def document_to_profile(
     country: str | None = None,
     force_country: bool = False,
     bounds: Bounds = DEFAULT_BOUNDS,
-    in_child: bool = False,
 ) -> Profile:
-    """Bytes of a PDF, HTML page or text file → Profile: extract (bounded), then parse.
-
-    ``in_child`` does both in the extraction child process, on the other core: worth its
-    round trip in a fetch run, where this process is busy downloading."""
-    if in_child:
-        return read_profile(data, content_type, filename, country, force_country, bounds)
+    """Bytes of a PDF, HTML page or text file → Profile: extract (bounded), then parse."""
     text = extract_document(data, content_type, filename, bounds)
     return parse(text, country=country, force_country=force_country)
 

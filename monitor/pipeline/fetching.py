@@ -3,7 +3,7 @@
 Three stages overlap, so a run costs what the network costs:
 - downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time);
 - each document is extracted and parsed in the extraction child process (bounded in time
-  and memory, and on the other core), handed over by a parse thread;
+  and memory, and on the other core), which the event loop feeds as documents arrive;
 - a store thread commits what is ready in batches: one group commit of the batch's files,
   made by a helper process (``Writer``: a dozen system calls per document, each a wait for
   the GIL in this busy process, become two per batch), and one write of every source's
@@ -33,13 +33,13 @@ from monitor.core.countries import resolve
 from monitor.core.extract import sniff
 from monitor.core.periods import Clock
 from monitor.core.snapshot import Outcome, SaveResult
-from monitor.edges.extraction import warm_up
+from monitor.edges.extraction import Extractor
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import Writer
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
-from monitor.pipeline.documents import bounds_of, document_to_profile
+from monitor.pipeline.documents import bounds_of
 
 log = logging.getLogger(__name__)
 
@@ -133,13 +133,13 @@ class _Run:
         self.clock, self.on_done = clock, on_done
         self.bounds = bounds_of(config)
         self.results: list[FetchResult | None] = [None] * len(self.sources)
-        self.parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-parse")
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
         self.ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
         self.parsing: list[asyncio.Future[None]] = []
         self.states: dict[str, CountryState] = {}
         self.stored: set[str] = set()
         self.files = Writer()
+        self.extractor = Extractor(self.bounds)
 
     async def go(self, stop: threading.Event | None) -> list[FetchResult]:
         loop = asyncio.get_running_loop()
@@ -155,7 +155,7 @@ class _Run:
             self.stored = set(await loop.run_in_executor(self.writer, self.store.countries))
             await loop.run_in_executor(self.writer, self.files.start)
             committer = asyncio.ensure_future(self._commit_loop())
-            warming = loop.run_in_executor(self.parser, warm_up, self.bounds)
+            warming = asyncio.ensure_future(self.extractor.warm_up())
             await self._download_all(queue, stop)
             with contextlib.suppress(MonitorError):
                 await warming  # a child that cannot start says so on the first document
@@ -164,9 +164,9 @@ class _Run:
             await committer
             await loop.run_in_executor(self.writer, self._write_bookkeeping)
         finally:
+            await self.extractor.aclose()
             await loop.run_in_executor(self.writer, self.files.close)
             await loop.run_in_executor(self.writer, hold.close)
-            self.parser.shutdown(wait=True)
             self.writer.shutdown(wait=True)
         return [r for r in self.results if r is not None]
 
@@ -238,10 +238,9 @@ class _Run:
         return state.etag, state.last_modified
 
     async def _parse(self, index: int, source: SourceConfig, got: Download) -> None:
-        loop = asyncio.get_running_loop()
         slug = resolve(source.country).slug
         try:
-            incoming = await loop.run_in_executor(self.parser, self._incoming, source, got)
+            incoming = await self._incoming(source, got)
             ready = _Ready(index, source, incoming.profile.slug, got.attempts, incoming, got)
         except MonitorError as exc:
             ready = _Ready(index, source, slug, got.attempts, error=str(exc))
@@ -251,20 +250,15 @@ class _Run:
             ready = _Ready(index, source, slug, got.attempts, error=error)
         self.ready.put_nowait(ready)
 
-    def _incoming(self, source: SourceConfig, got: Download) -> Incoming:
-        """Extract and parse one download (parse thread)."""
+    async def _incoming(self, source: SourceConfig, got: Download) -> Incoming:
+        """Extract and parse one download (in the extraction child)."""
         assert got.content is not None
         filename = (
             PurePosixPath(urlsplit(got.url).path).name
             or PurePosixPath(urlsplit(source.url).path).name
         )
-        profile = document_to_profile(
-            got.content,
-            content_type=got.content_type,
-            filename=filename,
-            country=source.country,
-            bounds=self.bounds,
-            in_child=True,
+        profile = await self.extractor.read_profile(
+            got.content, got.content_type, filename, source.country
         )
         return Incoming(
             profile,
