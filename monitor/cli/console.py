@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.config import Config
-from monitor.core.periods import Clock
 from monitor.core.snapshot import Outcome
 from monitor.edges.store import Store
 from monitor.pipeline.fetching import FetchResult, fetch_all, sources_named
 from monitor.render.text import plural
+
+if TYPE_CHECKING:
+    from monitor.core.periods import Clock
 
 
 def result_line(result: FetchResult) -> str:

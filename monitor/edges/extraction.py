@@ -22,13 +22,16 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.core.extract import DEFAULT_LIMITS, Limits, extract, sniff
 from monitor.core.jsonform import dumps, loads
 from monitor.core.profile import Profile, from_dict, to_dict
 from monitor.edges.children import end, spawn
 from monitor.errors import ExtractError, ParseError
+
+if TYPE_CHECKING:
+    from monitor.config import ExtractConfig
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,12 @@ class Bounds:
     limits: Limits = DEFAULT_LIMITS
     timeout: float = 60.0  # seconds per document
     max_memory_mb: int = 1024  # the child's address space
+
+    @classmethod
+    def of(cls, settings: ExtractConfig) -> Bounds:
+        """The work allowed on one document, from ``[extract]``."""
+        limits = Limits(settings.max_pages, settings.max_chars)
+        return cls(limits, settings.timeout, settings.max_memory_mb)
 
 
 def extract_document(

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from monitor.core.jsonform import loads
-from monitor.core.periods import period_named
 from monitor.edges.files import write_json
 from monitor.errors import StateError
 
@@ -268,6 +267,8 @@ def _dump_runs(runs: Runs) -> dict[str, Any]:
 
 def _weeks(labels: list[Any]) -> tuple[tuple[str, ...], str | None]:
     """Valid period labels, and a note naming the ones dropped."""
+    from monitor.core.periods import period_named  # reports' module: a fetch never needs it
+
     good, bad = [], []
     for label in labels:
         try:

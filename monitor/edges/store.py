@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.countries import resolve, slugify, suggest
-from monitor.core.findings import rederive
 from monitor.core.jsonform import dumps, loads
 from monitor.core.profile import Profile, from_dict, to_dict
 from monitor.core.snapshot import (
@@ -208,6 +207,8 @@ class Store:
                 raise StoreError(
                     f"{path}: corrupt snapshot (seen_at {source.seen_at!r} has no timezone)"
                 )
+            from monitor.core.findings import rederive  # the rules: only readers need them
+
             return Snapshot(
                 ref=ref,
                 profile=rederive(from_dict(data["profile"])),  # judged by today's rules

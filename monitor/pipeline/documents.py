@@ -14,7 +14,7 @@ from pathlib import Path
 from monitor.config import Config, ExtractConfig
 from monitor.core.countries import resolve
 from monitor.core.diff import Comparison, Side, compare
-from monitor.core.extract import Limits, sniff
+from monitor.core.extract import sniff
 from monitor.core.parse import parse
 from monitor.core.periods import side
 from monitor.core.profile import Profile
@@ -32,12 +32,7 @@ log = logging.getLogger("monitor")
 
 def bounds_of(config: Config | None) -> Bounds:
     """The work allowed on one document, from ``[extract]``."""
-    settings = config.extract if config else ExtractConfig()
-    return Bounds(
-        Limits(settings.max_pages, settings.max_chars),
-        settings.timeout,
-        settings.max_memory_mb,
-    )
+    return Bounds.of(config.extract if config else ExtractConfig())
 
 
 def document_to_profile(

@@ -25,21 +25,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import resolve
 from monitor.core.extract import sniff
-from monitor.core.periods import Clock
 from monitor.core.snapshot import Outcome, SaveResult
-from monitor.edges.extraction import Extractor
+from monitor.edges.extraction import Bounds, Extractor
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import Writer
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
-from monitor.pipeline.documents import bounds_of
+
+if TYPE_CHECKING:
+    from monitor.core.periods import Clock
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class _Run:
     ) -> None:
         self.config, self.store, self.sources = config, store, list(sources)
         self.clock, self.on_done = clock, on_done
-        self.bounds = bounds_of(config)
+        self.bounds = Bounds.of(config.extract)
         self.results: list[FetchResult | None] = [None] * len(self.sources)
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
         self.ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
