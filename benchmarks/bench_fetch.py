@@ -127,7 +127,7 @@ def memory_runs(opts, names, ext, url, base: Path, documents, content_type) -> N
     """Peak RSS and open files after fetching N and then 10 N sources (config allows one
     source per country, so the big run calls the pipeline directly, each country's document
     served under several URLs)."""
-    for count in (opts.sources, opts.big):
+    for count in dict.fromkeys((opts.sources, opts.big)):  # once each
         urls = []
         for i in range(count):
             name = names[i % len(names)]
