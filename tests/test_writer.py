@@ -135,3 +135,36 @@ def test_a_fetch_commits_through_the_helper(server, tmp_path, monkeypatch):
     assert result.stdout.splitlines()[0] == "Iraq: new iraq 2015-03-06"
     assert batches == [2]  # the document and its snapshot, in one commit
     assert run_cli("show", "iraq", "latest", cwd=tmp_path).returncode == 0
+
+
+def test_a_commit_that_fails_is_reported_and_mended_by_the_next_run(server, tmp_path):
+    """A fetch whose group commit cannot be written reports the documents it held as errors
+    naming the cause (a batch fails as a whole: here Tajikistan's, and Iraq's with it if
+    they came in together), nothing half-written is left, and the next run stores them."""
+    from monitor.edges.store import Store
+    from tests.conftest import TAJIKISTAN_SEED
+    from tests.helpers import IRAQ, run_cli
+
+    server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+    server.expect_request("/Tajikistan.txt").respond_with_data(
+        TAJIKISTAN_SEED.read_bytes(), content_type="text/plain"
+    )
+    (tmp_path / "config.toml").write_text(
+        f'[sources]\nurl_template = "{server.url_for("/")}{{name}}.txt"\n'
+        'countries = ["Iraq", "Tajikistan"]\n'
+    )
+    obstacle = tmp_path / "snapshots" / "tajikistan"
+    obstacle.parent.mkdir()
+    obstacle.write_text("a file where the country's folder goes")
+    failed = run_cli("fetch", cwd=tmp_path)
+    assert failed.returncode == 1
+    cause = "error: cannot write snapshots/tajikistan: File exists"
+    assert f"Tajikistan: {cause}" in failed.stderr.splitlines()
+    assert "Iraq: new iraq 2015-03-06" in failed.stdout or f"Iraq: {cause}" in failed.stderr
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
+    obstacle.unlink()
+    mended = run_cli("fetch", cwd=tmp_path)
+    assert mended.returncode == 0, mended.stderr
+    store = Store(tmp_path / "snapshots")
+    assert [ref.name for ref in store.refs("tajikistan")] == ["2015-03-09"]
+    assert [ref.name for ref in store.refs("iraq")] == ["2015-03-06"]

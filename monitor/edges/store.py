@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +60,20 @@ class Incoming:
 
 
 _RAW_EXTENSIONS = {"pdf": "pdf", "html": "html", "text": "txt"}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What saving some documents means: each one's result, and the files to write for
+    those that are new (raw documents first, then the snapshots that name them)."""
+
+    results: list[SaveResult | StoreError]
+    files: list[tuple[Path, bytes]]
+    writing: frozenset[int]  # the items those files are
+
+    def failed(self, error: StoreError) -> list[SaveResult | StoreError]:
+        """The results once writing the files failed: the items being written failed."""
+        return [error if i in self.writing else r for i, r in enumerate(self.results)]
 
 
 def check_slug(slug: str) -> str:
@@ -291,42 +305,40 @@ class Store:
             raise result
         return result
 
-    def save_batch(
-        self, items: Sequence[Incoming], *, write_files: Callable[..., None] = write_all
-    ) -> list[SaveResult | StoreError]:
+    def save_batch(self, items: Sequence[Incoming]) -> list[SaveResult | StoreError]:
         """``save`` for many documents with one group commit: all their files made durable
         together, then published (raw documents before the snapshots that name them), then
         the folders once. One item's error is its own result; a failed commit fails the
-        items it was writing. ``write_files`` is ``write_all`` or a ``Writer``'s (a fetch run
-        writes from a helper process)."""
+        items it was writing."""
         with self.lock():
-            planned: dict[str, list[tuple[SnapshotRef, str]]] = {}
-            results: list[SaveResult | StoreError] = []
-            writes: list[tuple[int, Path, bytes, Path, dict[str, Any]]] = []
-            for index, item in enumerate(items):
+            batch = self.plan_batch(items)
+            if batch.files:
                 try:
-                    result, write = self._plan(item, planned)
+                    write_all(batch.files, error=StoreError, mkdir=True)
                 except StoreError as exc:
-                    results.append(exc)
-                    continue
-                results.append(result)
-                if write is not None:
-                    writes.append((index, *write))
-            if writes:
-                try:
-                    write_files(
-                        [(raw_path, raw) for _, raw_path, raw, _, _ in writes]
-                        + [
-                            (json_path, (dumps(doc, compact=True) + "\n").encode())
-                            for _, _, _, json_path, doc in writes
-                        ],
-                        error=StoreError,
-                        mkdir=True,
-                    )
-                except StoreError as exc:
-                    for index, *_ in writes:
-                        results[index] = exc
-            return results
+                    return batch.failed(exc)
+            return batch.results
+
+    def plan_batch(self, items: Sequence[Incoming]) -> Batch:
+        """What ``save_batch`` would do, without writing: for a caller that holds the lock
+        and writes ``files`` its own way (a fetch run, from a helper process)."""
+        planned: dict[str, list[tuple[SnapshotRef, str]]] = {}
+        results: list[SaveResult | StoreError] = []
+        writes: list[tuple[int, Path, bytes, Path, dict[str, Any]]] = []
+        for index, item in enumerate(items):
+            try:
+                result, write = self._plan(item, planned)
+            except StoreError as exc:
+                results.append(exc)
+                continue
+            results.append(result)
+            if write is not None:
+                writes.append((index, *write))
+        files = [(raw_path, raw) for _, raw_path, raw, _, _ in writes] + [
+            (json_path, (dumps(doc, compact=True) + "\n").encode())
+            for _, _, _, json_path, doc in writes
+        ]
+        return Batch(results, files, frozenset(index for index, *_ in writes))
 
     def _plan(
         self, item: Incoming, planned: dict[str, list[tuple[SnapshotRef, str]]]

@@ -4,11 +4,12 @@ Three stages overlap, so a run costs what the network costs:
 - downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time);
 - each document is extracted and parsed in the extraction child process (bounded in time
   and memory, and on the other core), which the event loop feeds as documents arrive;
-- a store thread commits what is ready in batches: one group commit of the batch's files,
-  made by a helper process (``Writer``: a dozen system calls per document, each a wait for
-  the GIL in this busy process, become two per batch), and one write of every source's
-  bookkeeping (validators, last check, failures) at the end, so a run of 304s writes one
-  small file, not one per source.
+- what is ready is committed in batches: planned on the loop, written as one group commit
+  by a helper process (``Writer``: a dozen system calls per document, each a wait for the
+  GIL in this busy process, become two per batch, waited for by a thread that needs the
+  GIL only to hand the answer back); every source's bookkeeping (validators, last check,
+  failures) is written once, at the end, so a run of 304s writes one small file, not one
+  per source.
 One source's failure never stops the others.
 """
 
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import ssl
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -94,20 +95,12 @@ def fetch_all(
     daemon does, on SIGTERM) abandons the downloads under way: nothing partial is kept."""
     with store.lock():
         store.remove_stale_temp_files()
-    # The event loop shares the GIL with the store thread: switch often, so that neither
-    # waits out the other's 5 ms default slice (the run's last commit would wait on every
-    # system call it makes; measured: a 100 ms longer tail at concurrency 32).
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.0005)
-    try:
         return asyncio.run(_Run(config, store, sources, clock, on_done).go(stop))
-    finally:
-        sys.setswitchinterval(interval)
 
 
 @dataclass
 class _Ready:
-    """A source's outcome on its way to the store thread: a document to save, or only
+    """A source's outcome on its way to the store: a document to save, or only
     bookkeeping (a 304, an error)."""
 
     index: int
@@ -135,6 +128,7 @@ class _Run:
         self.clock, self.on_done = clock, on_done
         self.bounds = Bounds.of(config.extract)
         self.results: list[FetchResult | None] = [None] * len(self.sources)
+        # Waits for the writing helper's answers (and the disk's, at the end), off the loop.
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
         self.ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
         self.parsing: list[asyncio.Future[None]] = []
@@ -148,13 +142,11 @@ class _Run:
         queue: asyncio.Queue[tuple[int, SourceConfig]] = asyncio.Queue()
         for index, source in enumerate(self.sources):
             queue.put_nowait((index, source))
-        # The store thread holds the store lock for the whole run: every write of the run is
-        # then cheap, and another monitor process waits for the run to end.
-        hold = contextlib.ExitStack()
+        # The caller holds the store lock for the whole run: another monitor process waits
+        # for the run to end.
         try:
-            await loop.run_in_executor(self.writer, hold.enter_context, self.store.lock())
-            self.states = await loop.run_in_executor(self.writer, self.store.read_states)
-            self.stored = set(await loop.run_in_executor(self.writer, self.store.countries))
+            self.states = self.store.read_states()
+            self.stored = set(self.store.countries())
             await loop.run_in_executor(self.writer, self.files.start)
             committer = asyncio.ensure_future(self._commit_loop())
             warming = asyncio.ensure_future(self.extractor.warm_up())
@@ -164,11 +156,10 @@ class _Run:
             await asyncio.gather(*self.parsing)
             self.ready.put_nowait(None)
             await committer
-            await loop.run_in_executor(self.writer, self._write_bookkeeping)
+            self._write_bookkeeping()  # this thread holds the lock; one small file
         finally:
             await self.extractor.aclose()
             await loop.run_in_executor(self.writer, self.files.close)
-            await loop.run_in_executor(self.writer, hold.close)
             self.writer.shutdown(wait=True)
         return [r for r in self.results if r is not None]
 
@@ -273,7 +264,6 @@ class _Run:
 
     async def _commit_loop(self) -> None:
         """Commit what is ready, a batch at a time, until the end marker."""
-        loop = asyncio.get_running_loop()
         done = False
         while not done:
             batch: list[_Ready] = []
@@ -286,18 +276,27 @@ class _Run:
             done = item is None
             if not batch:
                 continue
-            results = await loop.run_in_executor(self.writer, self._commit, batch, self.clock())
+            results = await self._commit(batch, self.clock())
             for ready, result in zip(batch, results, strict=True):
                 self.results[ready.index] = result
                 if self.on_done:
                     self.on_done(result)
 
-    def _commit(self, batch: list[_Ready], when: datetime) -> list[FetchResult]:
-        """Save the batch's documents in one group commit (store thread); their
-        bookkeeping is kept in memory and written once, at the end of the run."""
-        saving = [r for r in batch if r.incoming is not None]
-        incoming = [r.incoming for r in saving if r.incoming]
-        saved = iter(self.store.save_batch(incoming, write_files=self.files.write_all))
+    async def _commit(self, batch: list[_Ready], when: datetime) -> list[FetchResult]:
+        """Save the batch's documents in one group commit: planned here, written by the
+        helper process (a thread of ours only waits for its answer, never for the GIL);
+        their bookkeeping is kept in memory and written once, at the end of the run."""
+        planned = self.store.plan_batch([r.incoming for r in batch if r.incoming])
+        outcomes = planned.results
+        if planned.files:
+            write = functools.partial(
+                self.files.write_all, planned.files, error=StoreError, mkdir=True
+            )
+            try:
+                await asyncio.get_running_loop().run_in_executor(self.writer, write)
+            except StoreError as exc:
+                outcomes = planned.failed(exc)
+        saved = iter(outcomes)
         stamp = when.isoformat(timespec="seconds")
         results = []
         for ready in batch:
@@ -309,8 +308,8 @@ class _Run:
         return results
 
     def _write_bookkeeping(self) -> None:
-        """Every source's validators, last check and failures, in one write (store thread,
-        under the run's lock). Lost in a crash, it costs one unconditional GET a source."""
+        """Every source's validators, last check and failures, in one write (under the
+        run's lock). Lost in a crash, it costs one unconditional GET a source."""
         try:
             self.store.write_states(self.states)
         except (MonitorError, OSError) as exc:
