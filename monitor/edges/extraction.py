@@ -262,6 +262,8 @@ class Extractor:
             self._restarting.cancel()
         self._stop()
         for asked in self._asked:
+            if asked.timer is not None:
+                asked.timer.cancel()
             asked.answer.cancel()
         self._asked.clear()
 
