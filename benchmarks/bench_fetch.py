@@ -226,6 +226,7 @@ def run_rounds(opts, names: list[str], ext: str, url: str, base: Path, monitor: 
             f"  monitor fetch cold        {c:6.2f} s  (less start-up: {(c - s0) / floor:.2f}x "
             "the floor; lower is better, 1 is the network's cost)"
         )
+        print(f"    spread over the rounds: {spread(cold)}")
         print(f"  monitor fetch conditional {w:6.2f} s  ({(w - s0) / floor:.2f}x floor)")
         print(
             f"  CPU per source beyond start-up: cold "
@@ -235,10 +236,19 @@ def run_rounds(opts, names: list[str], ext: str, url: str, base: Path, monitor: 
         )
         if watch:
             u = statistics.median(watch)
+            paired = statistics.median(w / m for w, m in zip(watch, cold, strict=True))
             print(
                 f"  urlwatch 2.29 cold        {u:6.2f} s  "
                 f"(urlwatch time / ours = {u / c:.2f}; above 1 means we are faster)"
             )
+            print(
+                f"    spread: {spread(watch)}; the same ratio round by round (each round's "
+                f"urlwatch / that round's monitor, median): {paired:.2f}"
+            )
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f} to {max(values):.2f} s"
 
 
 if __name__ == "__main__":
