@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import threading
 import time
@@ -382,8 +383,16 @@ def test_thread_is_not_left_behind(server, tmp_path):
     server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
     config, store = make(tmp_path, {"Iraq": server.url_for("/Iraq.txt")})
     before = threading.active_count()
+    helpers = children()
     run(config, store)
     assert threading.active_count() <= before
+    assert children() <= helpers  # the run's reader and writer processes are gone
+
+
+def children() -> set[int]:
+    """This process's child processes (Linux)."""
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return {int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
 
 
 def test_seed_file_is_served_as_text(server, tmp_path):

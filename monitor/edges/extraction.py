@@ -5,9 +5,13 @@ pdfium works on untrusted bytes: a one-page PDF with two million text runs, a pa
 minutes and many gigabytes inside the library, where no Python check can stop it. So PDFs
 go to a long-lived child process (one per monitor process, started on first use as a fresh
 interpreter, so no thread or lock of ours is copied into it) whose address space is capped
-with ``RLIMIT_AS``; the parent waits at most ``extract.timeout`` seconds for each answer and kills
-the child if it is late or dies. Text and HTML are extracted in this process: their cost is
-linear in their size, which the fetch and read caps already bound.
+with ``RLIMIT_AS``; the parent waits at most ``extract.timeout`` seconds for each answer and
+kills the child if it is late or dies. Text and HTML are extracted in this process: their
+cost is linear in their size, which the fetch and read caps already bound.
+
+A fetch run talks to its own child from its event loop (``Extractor``): there every
+document, text and HTML too, is extracted and parsed in the child, on the other core,
+while this process downloads.
 """
 
 from __future__ import annotations

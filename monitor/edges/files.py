@@ -178,13 +178,14 @@ def remove_temp_files(directory: Path) -> int:
 
 
 class Writer:
-    """``write_all`` run in a helper process, for a thread that writes while others compute.
+    """``write_all`` run in a helper process, for a process whose GIL is busy (a fetch run's
+    event loop, downloading and parsing).
 
-    Each system call a thread makes gives up the GIL, and while the event loop and the parse
-    thread are busy, taking it back costs a wait of up to the switch interval. Storing a
-    document takes a dozen calls (folder, temp files, writes, renames), which made the store
-    thread of a fetch its slowest stage. The helper makes those calls under its own GIL;
-    this process makes two per batch (send it, read the answer). The helper is the same
+    Each system call a thread makes gives up the GIL, and while the event loop is busy,
+    taking it back costs a wait of up to the switch interval. Storing a document takes a
+    dozen calls (folder, temp files, writes, renames), which made storing the slowest stage
+    of a fetch. The helper makes those calls under its own GIL; this process makes two per
+    batch (send it, read the answer). The helper is the same
     ``write_all``: same temp names (its pid in them, for tidying), same order, same errors.
     It ends when its input is closed (``close``), after the batch under way, and never
     renames anything once this process is gone. One batch at a time: one thread's use."""

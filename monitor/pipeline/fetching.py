@@ -128,8 +128,8 @@ class _Run:
         self.clock, self.on_done = clock, on_done
         self.bounds = Bounds.of(config.extract)
         self.results: list[FetchResult | None] = [None] * len(self.sources)
-        # Waits for the writing helper's answers (and the disk's, at the end), off the loop.
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-store")
+        # Waits for the writing helper's answers, off the loop.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-writer")
         self.ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
         self.parsing: list[asyncio.Future[None]] = []
         self.states: dict[str, CountryState] = {}
