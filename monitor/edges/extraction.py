@@ -21,7 +21,6 @@ import atexit
 import contextlib
 import select
 import subprocess
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.core.extract import DEFAULT_LIMITS, Limits, extract, sniff
 from monitor.core.jsonform import dumps, loads
-from monitor.core.profile import Profile, from_dict, to_dict
+from monitor.core.profile import Profile, from_dict
 from monitor.edges.children import end, spawn
 from monitor.errors import ExtractError, ParseError
 
@@ -66,51 +65,6 @@ def extract_document(
     return str(_WORKER.run({"op": "text"}, data, content_type, filename, bounds))
 
 
-def _serve() -> None:
-    """The child (``python -m monitor.edges.extraction MB``): extract each request read from
-    stdin, answer on stdout, until stdin closes."""
-    import resource
-
-    cap = int(sys.argv[1]) * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)  # never above what this process was given
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while header := source.readline():
-        request = loads(header)
-        data = source.read(request["size"])
-        limits = Limits(request["max_pages"], request["max_chars"])
-        answer: list[Any]
-        if request["op"] == "warm":
-            from monitor.core.parse import parse
-
-            parse.__module__  # noqa: B018 - imported: the parser and its country index load
-            from monitor.core.countries import resolve
-
-            resolve("Iraq")
-            sink.write(b'["ok", ""]\n')
-            sink.flush()
-            continue
-        try:
-            text = extract(data, request["content_type"], request["filename"], limits)
-            if request["op"] == "text":
-                answer = ["ok", text]
-            else:
-                from monitor.core.parse import parse
-
-                country, force = request["country"], request["force_country"]
-                answer = ["ok", to_dict(parse(text, country, force_country=force))]
-        except ExtractError as exc:
-            answer = ["error", str(exc)]
-        except ParseError as exc:
-            answer = ["parse", str(exc)]
-        except MemoryError:
-            answer = ["memory", ""]
-        sink.write(dumps(answer, compact=True).encode() + b"\n")
-        sink.flush()
-
-
 class _Worker:
     """One child at a time, shared by the threads of this process (one document at once)."""
 
@@ -125,9 +79,8 @@ class _Worker:
             assert self.process is not None
             return self.process
         self.stop()
-        self.process = spawn(
-            "monitor.edges.extraction", str(max_memory_mb), stderr=subprocess.DEVNULL
-        )
+        memory = str(max_memory_mb)
+        self.process = spawn("monitor.edges.reading", memory, stderr=subprocess.DEVNULL)
         self.memory = max_memory_mb
         return self.process
 
@@ -295,11 +248,8 @@ class Extractor:
         """A new child, given again whatever the last one left unanswered."""
         loop = asyncio.get_running_loop()
         try:
-            process = spawn(
-                "monitor.edges.extraction",
-                str(self.bounds.max_memory_mb),
-                stderr=subprocess.DEVNULL,
-            )
+            memory = str(self.bounds.max_memory_mb)
+            process = spawn("monitor.edges.reading", memory, stderr=subprocess.DEVNULL)
         except OSError as exc:
             self._fail_all(ExtractError(f"cannot start the document reader: {exc}"))
             raise ExtractError(f"cannot start the document reader: {exc}") from exc
@@ -386,6 +336,3 @@ class Extractor:
 
 _WORKER = _Worker()
 atexit.register(_WORKER.stop)
-
-if __name__ == "__main__":
-    _serve()
