@@ -85,3 +85,38 @@ def test_a_late_document_fails_alone(position):
     assert isinstance(late, ExtractError)
     assert str(late) == "document took longer than 1 s to read; stopped (limit extract.timeout)"
     assert [r.slug for r in results] == ["iraq"] * 3
+
+
+def test_a_reader_that_cannot_start_fails_every_document_at_once(monkeypatch):
+    """A broken installation is not a hostile document: one clear cause for every
+    document, and no new child started for each of them."""
+    from monitor.edges import extraction
+
+    started: list[str] = []
+
+    def broken(module: str, *args: str, **options: Any):  # type: ignore[no-untyped-def]
+        started.append(module)
+        return spawn("monitor.edges.no_such_module", *args, **options)
+
+    spawn = extraction.spawn
+    monkeypatch.setattr(extraction, "spawn", broken)
+
+    async def go() -> list[Any]:
+        extractor = Extractor(Bounds())
+        try:
+            with pytest.raises(ExtractError):
+                await extractor.warm_up()
+            asks = [
+                extractor.read_profile(IRAQ.encode(), "text/plain", "a.txt", "Iraq")
+                for _ in range(3)
+            ]
+            return await asyncio.gather(*asks, return_exceptions=True)
+        finally:
+            await extractor.aclose()
+
+    results = asyncio.run(go())
+    assert [str(r) for r in results] == [
+        "the document reader process could not start (its error shows with: "
+        "python -m monitor.edges.reading 1024 </dev/null)"
+    ] * 3
+    assert started == ["monitor.edges.reading"]

@@ -172,6 +172,7 @@ class _Asked:
     payload: bytes
     answer: asyncio.Future[Any]
     timer: asyncio.TimerHandle | None = None
+    warm: bool = False  # the start-up request: no document in it
 
 
 class Extractor:
@@ -197,11 +198,12 @@ class Extractor:
         self._asked: deque[_Asked] = deque()  # sent (or to send again), in order
         self._slots = asyncio.Semaphore(self.DEPTH)
         self._starting = asyncio.Lock()
+        self._broken: str | None = None  # why no child can start, once one could not
 
     async def warm_up(self) -> None:
         """Start the child and load the parser there now, while the first downloads are
         under way (about 0.1 s that the first document would otherwise wait for)."""
-        await self._ask({"op": "warm"}, b"", None, None)
+        await self._ask({"op": "warm"}, b"", None, None, warm=True)
 
     async def read_profile(
         self,
@@ -230,10 +232,14 @@ class Extractor:
         data: bytes,
         content_type: str | None,
         filename: str | None,
+        *,
+        warm: bool = False,
     ) -> Any:
+        if self._broken:
+            raise ExtractError(self._broken)
         payload = _request(request, data, content_type, filename, self.bounds)
         async with self._slots:
-            asked = _Asked(payload, asyncio.get_running_loop().create_future())
+            asked = _Asked(payload, asyncio.get_running_loop().create_future(), warm=warm)
             async with self._starting:
                 if self._process is None:
                     await self._start()
@@ -310,8 +316,18 @@ class Extractor:
             self._time(self._asked[0])
 
     def _lost(self, message: Callable[[Bounds], str]) -> None:
-        """The child is late or gone: the document it was on fails, the rest go again."""
+        """The child is late or gone: the document it was on fails, the rest go again.
+        A child lost before it finished starting is a broken installation, not a hostile
+        document: every document fails at once, saying so, instead of each starting a
+        child that dies the same way."""
         self._stop()
+        if self._asked and self._asked[0].warm:
+            self._broken = (
+                "the document reader process could not start (its error shows with: "
+                "python -m monitor.edges.reading 1024 </dev/null)"
+            )
+            self._fail_all(ExtractError(self._broken))
+            return
         if self._asked:
             self._settle(ExtractError(message(self.bounds)))
         if self._asked:
