@@ -87,7 +87,7 @@ def report_command(
         raise ConfigError(f"{where}: email.enabled is false; set it to true to use --email")
     result = report_period(config, options.store(config), period, lambda: moment, email=email)
     from monitor.core.summary import summarise
-    from monitor.render.summary import counts
+    from monitor.render.text import counts
 
     options.say(str(result.path))
     options.say(
@@ -206,6 +206,7 @@ def demo_command(options: Options, directory: Path | None) -> None:
     """
     import tempfile
 
+    from monitor.core.summary import summarise
     from monitor.demo import run_demo
     from monitor.render.text import digest_text
 
@@ -218,7 +219,7 @@ def demo_command(options: Options, directory: Path | None) -> None:
     digest = result.report.digest
     config = directory / "config.toml"
     options.say("")
-    options.say(digest_text(digest).split("\n", 3)[3].rstrip())
+    options.say(digest_text(digest, summarise(digest)).split("\n", 3)[3].rstrip())
     options.say("")
     options.say(f"weekly digest: {result.report.path}")
     options.say(f"all reports:   {result.report.path.parent / 'index.html'}")

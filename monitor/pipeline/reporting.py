@@ -10,6 +10,7 @@ from pathlib import Path
 
 from monitor.config import Config
 from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.core.summary import summarise
 from monitor.edges import state
 from monitor.edges.files import remove_temp_files, write_atomic
 from monitor.edges.store import Store
@@ -81,7 +82,7 @@ def write_reports(
         found = gather(store, root, page_dir=pages, since=needed - timedelta(days=7))
     digest, _ = build_digest(store, period, now, found.histories)
     path = root / f"{period.label}.html"
-    _write(path, digest_html(digest))
+    _write(path, digest_html(digest, summarise(digest)))
     written = 0
     for history in found.histories:
         if history.slug in found.reread:
@@ -156,10 +157,11 @@ def report(
 def _mail(config: Config, digest: Digest) -> None:
     from monitor.edges.mail import build_email, send_email
 
+    summary, base = summarise(digest), config.reports.base_url
     message = build_email(
         subject(digest),
-        digest_text(digest, config.reports.base_url),
-        digest_email_html(digest, config.reports.base_url),
+        digest_text(digest, summary, base),
+        digest_email_html(digest, summary, base),
         config.email.sender,
         config.email.to,
     )
