@@ -270,6 +270,8 @@ RULE_CASES = [  # (key, text, "value status"), from the definitions and the issu
     ),
 ]
 SECTION_OF = {
+    "cybercrime_legislation": "1.1.1",
+    "cybersecurity_regulation": "1.1.2",
     "national_cirt": "1.2.1",
     "standards_framework": "1.2.2",
     "cybersecurity_strategy": "1.3.1",
