@@ -178,7 +178,7 @@ def _is_caps_title(line: str) -> bool:
 
 
 def _is_heading(title: str) -> bool:
-    return _is_caps_title(title) or " ".join(title.split()).upper() in _KNOWN_TITLES
+    return _is_caps_title(title) or _known(title)
 
 
 def _printed_name(lines: list[str], title_at: int, background_at: int) -> str:
@@ -224,8 +224,16 @@ def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
         body = index + 1
         if not title:
             following = _next_nonblank(lines, index + 1)
+            rest = _NUMBER_REST.match(lines[following]) if following is not None else None
             if following is not None and not lines[following][:1].isdigit():
                 title, body = lines[following], following + 1
+            elif rest and lines[index].endswith("."):
+                # a number broken at a dot: "1.5." / "2 INTRA-AGENCY COOPERATION"
+                number, title, body = f"{number}.{rest.group(1)}", rest.group(2), following + 1
+        if title and body < len(lines) and _continues(title, lines[body]):
+            # a title broken across lines: "1.5.2 INTRA-" / "AGENCY COOPERATION"
+            joiner = "" if title.endswith("-") else " "
+            title, body = f"{title}{joiner}{lines[body]}", body + 1
         if title and not title[0].isdigit() and _is_heading(title) and _key(number) > last:
             found.append((index, body, number, _title(title)))
             last = _key(number)
@@ -233,8 +241,30 @@ def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
     return found
 
 
+_NUMBER_REST = re.compile(r"^(\d{1,2})\s+(\S.*)$")
+
+
+def _known(title: str) -> bool:
+    return " ".join(title.split()).upper() in _KNOWN_TITLES
+
+
+def _continues(title: str, line: str) -> bool:
+    """Whether ``line`` is the rest of a heading title broken across lines: the title ends
+    in a hyphen, or only the two together make a title of the template."""
+    if not line or not _is_caps_title(line) or line[:1].isdigit():
+        return False
+    if title.endswith("-") and title[-2:-1].isalpha():
+        return True
+    return not _known(title) and _known(f"{title} {line}")
+
+
+# A template title whatever its line break did to the hyphen ("INTRAAGENCY", "INTRA- AGENCY").
+_BY_LETTERS = {re.sub(r"[^A-Z]", "", title): title for title in _KNOWN_TITLES}
+
+
 @lru_cache(maxsize=1024)
 def _title(printed: str) -> str:
+    printed = _BY_LETTERS.get(re.sub(r"[^A-Z]", "", printed.upper()), printed)
     return title_case(" ".join(printed.split()))
 
 
@@ -354,7 +384,9 @@ def _figure(block: str, label: str) -> str | None:
     match = re.search(label + r"\s*[:\s]*:?\s*(.*)", block, re.I)
     if not match:
         return None
-    value = re.split(r"\s{2,}|Internet\s+users|\(data", match.group(1), maxsplit=1, flags=re.I)[0]
+    # the next column's label ends the value, also when it wraps after its first word
+    # ("Total Population: 275 000 Internet" / "users, percentage of population: 75%")
+    value = re.split(r"\s{2,}|\bInternet\b|\(data", match.group(1), maxsplit=1, flags=re.I)[0]
     return value.strip(" :") or None
 
 
