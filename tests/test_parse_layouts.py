@@ -42,11 +42,30 @@ def test_a_two_column_background_whose_label_wraps_reads_both_figures():
     wide = "Total Population: 275 000" + " " * 152 + "Internet users, percentage of population: 75%"
     edited = text.replace(_population_line(text), wide)
     pdf_text = extract(text_to_pdf(edited))
-    assert re.search(r"275 000 Internet\s*\n\s*users", pdf_text)  # the layout of the report
-    for profile in _both(edited):
+    assert re.search(r"275 000\s+Internet\s*\n\s*users", pdf_text)
+    # and as the report saw it, the columns' gap gone
+    reported = text.replace(
+        _population_line(text),
+        "Total Population: 275 000 Internet\nusers, percentage of population: 75%",
+    )
+    for profile in [*_both(edited), parse(extract(reported.encode()))]:
         assert profile.background.population.value == 275_000
         assert profile.background.population.note is None
         assert profile.background.internet_users_pct.value == 75.0
+
+
+def _monospace_pdf(text: str) -> bytes:
+    """A PDF that prints each line where a fixed-width font puts it, so that wrapped ends
+    stand under their columns on the page as they do in the text."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", orientation="L")
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("courier", size=7)
+    for line in text.splitlines():
+        pdf.multi_cell(0, 4, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
 
 
 def test_instruments_side_by_side_with_wrapped_ends_stay_apart():
@@ -56,13 +75,15 @@ def test_instruments_side_by_side_with_wrapped_ends_stay_apart():
         "and combat ICT\n"
         "                                 Telecommunications                  crime"
     )
-    profile = parse(extract(text.replace("-  Penal Code.", columns).encode()))
-    assert profile.sections["1.1.1"].items == (
+    edited = text.replace("-  Penal Code.", columns)
+    as_text = parse(extract(edited.encode()))
+    assert as_text.sections["1.1.1"].items == (
         "Penal Code",
         "Law for Post and Telecommunications",
         "Law to prevent and combat ICT crime",
     )
-    assert profile.sections["1.1.2"] == parse(text).sections["1.1.2"]
+    assert as_text.sections["1.1.2"] == parse(text).sections["1.1.2"]
+    assert parse(extract(_monospace_pdf(edited))) == as_text  # the PDF path reads the same
 
 
 @pytest.mark.parametrize(
