@@ -299,11 +299,12 @@ def test_repealed_and_draft_instruments_are_not_in_force():
 
 
 def test_a_list_in_the_process_of_being_enacted_is_not_in_force():
+    """Its instruments are written and await their vote: drafts."""
     text = "Legislation on cybercrime is in the process of being enacted through the following:"
     found = _finding("1.1.1", text, ("Law on Electronic Crimes", "Penal Code"))
     assert (found["cybercrime_legislation"].value, found["cybercrime_legislation"].status) == (
         False,
-        "planned",
+        "draft",
     )
 
 

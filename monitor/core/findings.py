@@ -71,22 +71,25 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "national_cirt",
         "1.2.1",
-        r"(?-i:CIRT|CERT|CSIRT|CIRC)|incident response|emergency response|response team",
+        r"(?-i:CIRT|CERT|CSIRT|CIRC)|incident (?:response|handling)|emergency response"
+        r"|response team|team respond",
         r"\bnational|officially|government",
         not_specific=r"^(?!.*\bnational\b).*(?:academic|research|universit|educational)",
     ),
-    Rule("cybercrime_legislation", "1.1.1", r"legislation|law|code|act\b", items_decide=True),
+    Rule(
+        "cybercrime_legislation", "1.1.1", r"legislation|law|code|act\b|bill\b", items_decide=True
+    ),
     Rule(
         "cybersecurity_regulation",
         "1.1.2",
-        r"legislation|regulation|law|resolution|decree",
+        r"legislation|regulat|law|resolution|decree|act\b|bill\b|directive|ordinance",
         items_decide=True,
     ),
     Rule(
         "standards_framework",
         "1.2.2",
         r"framework|standard",
-        r"framework|officially|national|approved|government|mandat",
+        r"framework|guideline|officially|\bnational|approved|government|mandat",
     ),
     # a strategy that *is* about cybersecurity; an ICT policy that mentions it is not one
     Rule(
@@ -104,7 +107,7 @@ RULES: tuple[Rule, ...] = (
         rf"{_CYBER}|security|CERT|CIRT|CSIRT",
         thing=_BODY,
     ),
-    Rule("cop_legislation", "2.1", r"legislation|law|code|act\b", items_decide=True),
+    Rule("cop_legislation", "2.1", r"legislation|law|code|act\b|bill\b", items_decide=True),
     Rule(
         "cop_agency",
         "2.3",
@@ -126,7 +129,8 @@ RULES: tuple[Rule, ...] = (
 
 _DEFUNCT = re.compile(
     r"\b(?:revoked|repealed|abolished|annulled|dissolved|defunct|ceased|no longer|inactive"
-    r"|suspended|not (?:currently |yet )?(?:operational|active|functioning|in force))\b",
+    r"|suspended|discontinued|disbanded|shut down|closed down|expired"
+    r"|not (?:currently )?(?:operational|active|functioning|in force))\b",
     re.I,
 )
 _DRAFT = re.compile(
@@ -135,7 +139,10 @@ _DRAFT = re.compile(
     r"drafting|preparing|elaborating|finali[sz]ing|formulating)\b|\bunder (?:review|"
     r"development|preparation|consideration|discussion)|\bin progress for adoption"
     r"|\bawaiting (?:\w+ )?(?:approval|adoption|endorsement|enactment|passage)|\bpending\b"
-    r"|\bcurrently (?:being )?(?:developed|drafted|prepared|elaborated)",
+    r"|\bcurrently (?:being )?(?:developed|drafted|prepared|elaborated)"
+    # an instrument whose text is written and awaits its vote: "in the process of being
+    # enacted", "is in the process of enacting"
+    r"|\b(?:process of|being) (?:being )?(?:enact|adopt|pass)(?:ed|ing)\b",
     re.I,
 )
 _PLANNED = re.compile(  # case-sensitive: "the National Plan to Combat Cybercrime" is a name
@@ -144,6 +151,7 @@ _PLANNED = re.compile(  # case-sensitive: "the National Plan to Combat Cybercrim
     r"|established|created|built)|\bworking on\b|\baims? (?:at|to) (?:establish|creat|develop"
     r"|set)|\b(?:for|towards?) the (?:establishment|creation|setting up|development) of"
     r"|\byet to\b|\bnot yet\b|\b(?:readiness|needs|feasibility) (?:assessment|study)"
+    r"|\b(?:assessment|study) towards?\b"
     r"|\bpreparing\b|\bin progress\b|\bunder (?:formation|construction)"
     r"|\bsteps? (?:for|towards?|to)\b|\bembarking\b"
     # a body being set up, helped or negotiated is not there yet: "is currently establishing",
@@ -151,10 +159,11 @@ _PLANNED = re.compile(  # case-sensitive: "the National Plan to Combat Cybercrim
     # "negotiations … are ongoing", "a committee was created to develop", "in process"
     r"|\b(?:is|are) (?:currently |now )?(?:[Ee]stablishing|creating|setting up|building)\b"
     r"|\b(?:[Aa]ssist|[Hh]elp|[Ss]upport)\w*\b[^.;]{0,80}?\b"
-    r"(?:develop|establish|creat|set(?:ting)? up|build)\w*"
+    r"(?:develop|establish|creat|set(?:ting)? up|build|design)\w*"
     r"|\bworking (?:on|towards?|out)\b|\b[Nn]egotiat\w*|\bdiscuss(?:ion|ing|ed)\w*"
-    r"|\b(?:created|established|formed|set up|tasked|mandated|appointed) to (?:develop|draft"
-    r"|prepare|elaborate)\b|\bin (?:the )?process\b"
+    r"|\b(?:created|established|formed|set up|tasked|mandated|appointed)\b[^.;]{0,30}?\bto "
+    r"(?:develop|draft|prepare|elaborate|define|design|establish|create)\b"
+    r"|\bin (?:the )?process\b|\broadmap (?:for|towards?) (?:the|a|an)\b"
 )
 _NEGATION = re.compile(r"\b(?:no|not|none|nor|never|lacks?|absence)\b|n't\b|\bthere is no\b", re.I)
 # Not negations or modality, and removed before looking: "Resolution No. 614/2013",
@@ -249,6 +258,8 @@ _MORE = re.compile(
     r"\b(?:new|another|second|updated|revised|further|additional)\b", re.I
 )  # words after the verb in which the statement must name the thing
 _PARTIAL = re.compile(r"\bsector(?:al|s)?\b|sector-specific", re.I)
+# "…; only the banking sector has rules on electronic fraud": some of it, not the thing
+_ONLY = re.compile(r"^\W*only\b", re.I)
 
 
 def _statement(rule: Rule, sentence: str) -> str | None:
@@ -259,8 +270,14 @@ def _statement(rule: Rule, sentence: str) -> str | None:
     intro = _LIST_INTRO.search(sentence) if rule.items_decide else None
     if intro:
         return sentence[: intro.end()]
-    text = _NOISE.sub(" ", sentence)
     thing = _compiled(rule.thing or rule.subject)
+    for part in sentence.split(";"):
+        if _says(thing, _NOISE.sub(" ", part)):
+            return part
+    return None
+
+
+def _says(thing: re.Pattern[str], text: str) -> bool:
     for verb in _STATEMENT.finditer(text):
         if _NOT_HAVING.match(text, verb.end()) or _MODAL.search(text, 0, verb.start()):
             continue
@@ -268,8 +285,16 @@ def _statement(rule: Rule, sentence: str) -> str | None:
             re.split(r"[.;:]", text[verb.end() :], maxsplit=1)[0].split()[:_NAMED_WITHIN]
         )
         if thing.search(clause) and not _MORE.search(clause):
-            return sentence
-    return None
+            return True
+    return False
+
+
+def _clause(subject: re.Pattern[str], sentence: str) -> str:
+    """Of clauses joined by ";", the first that names the subject: "has a national CIRT
+    (mmCERT); a new governance structure is being developed" does not make the CIRT a plan."""
+    if ";" not in sentence:
+        return sentence
+    return next((part for part in sentence.split(";") if subject.search(part)), sentence)
 
 
 def _decide(rule: Rule, section: Section) -> Finding:
@@ -290,7 +315,7 @@ def _decide(rule: Rule, section: Section) -> Finding:
         if not subject.search(sentence):
             continue
         is_specific = _specific(rule, sentence)
-        exists, status = modality(sentence)
+        exists, status = modality(_clause(subject, sentence))
         if exists and not is_specific and not rule.general_yes:
             continue  # a research CSIRT says nothing about a national CIRT
         if exists and _CONTINUATION.match(sentence):
@@ -328,21 +353,27 @@ def _stated(rule: Rule, said: list[str]) -> Finding | None:
             later_status = modality(later)[1]
             if subject.search(later) and _retracts(later, later_status, found):
                 return Finding(rule.label, False, later, later_status)
-        return _with_status(rule, found, said)
+        return _with_status(rule, found, said, statement)
     return None
 
 
-def _with_status(rule: Rule, found: Finding, said: list[str]) -> Finding:
+def _with_status(rule: Rule, found: Finding, said: list[str], clause: str = "") -> Finding:
     """A plain "no" takes its status from the sentences after it ("does not have one.
     However it is working on one": planned), else ``partial`` when one of them says a
     sector-specific one exists ("there is no national CIRT; the banks run a CERT")."""
     if found.value is not False or found.status is not None or found.evidence not in said:
         return found
-    after = said[said.index(str(found.evidence)) + 1 :]
+    sentence = str(found.evidence)
+    before, _, rest = sentence.partition(clause or _clause(_compiled(rule.subject), sentence))
+    others = [part for part in (before, rest) if part.strip(" ;,")]
+    after = others + said[said.index(sentence) + 1 :]
     status = next((word for word in (modality(s)[1] for s in after) if word), None)
     if status is None:
         subject = _compiled(rule.subject)
-        if any(subject.search(s) and _PARTIAL.search(s) and modality(s)[0] for s in said):
+        if any(
+            modality(s)[0] and (_ONLY.search(s) or (subject.search(s) and _PARTIAL.search(s)))
+            for s in [*others, *said]
+        ):
             status = "partial"
     if status:
         return Finding(rule.label, False, found.evidence, status)
