@@ -271,7 +271,7 @@ def _statement(rule: Rule, sentence: str) -> str | None:
     if intro:
         return sentence[: intro.end()]
     thing = _compiled(rule.thing or rule.subject)
-    for part in sentence.split(";"):
+    for part in _CLAUSES.split(sentence):
         if _says(thing, _NOISE.sub(" ", part)):
             return part
     return None
@@ -289,12 +289,18 @@ def _says(thing: re.Pattern[str], text: str) -> bool:
     return False
 
 
+# Where one clause ends and another begins: "…; a new structure is being developed", "…
+# offers support and intends to launch a cyber unit" (a plan for more, not for the thing).
+_CLAUSES = re.compile(r";|\band (?=(?:also |now )?(?:intends?|plans?|aims?|will)\b)")
+
+
 def _clause(subject: re.Pattern[str], sentence: str) -> str:
-    """Of clauses joined by ";", the first that names the subject: "has a national CIRT
+    """Of the sentence's clauses, the first that names the subject: "has a national CIRT
     (mmCERT); a new governance structure is being developed" does not make the CIRT a plan."""
-    if ";" not in sentence:
+    parts = _CLAUSES.split(sentence)
+    if len(parts) == 1:
         return sentence
-    return next((part for part in sentence.split(";") if subject.search(part)), sentence)
+    return next((part for part in parts if subject.search(part)), sentence)
 
 
 def _decide(rule: Rule, section: Section) -> Finding:
