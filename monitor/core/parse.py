@@ -228,10 +228,9 @@ def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
             continue
         number, title = match.group(1), match.group(2)
         body = index + 1
-        if not title:
-            following = _next_nonblank(lines, index + 1)
-            rest = _NUMBER_REST.match(lines[following]) if following is not None else None
-            if following is not None and not lines[following][:1].isdigit():
+        if not title and (following := _next_nonblank(lines, index + 1)) is not None:
+            rest = _NUMBER_REST.match(lines[following])
+            if not lines[following][:1].isdigit():
                 title, body = lines[following], following + 1
             elif rest and lines[index].endswith("."):
                 # a number broken at a dot: "1.5." / "2 INTRA-AGENCY COOPERATION"
