@@ -141,6 +141,15 @@ class Overview:
         """(day, countries with ``key``) over time."""
         return [(p.day, p.counts[key]) for p in self.timeline]
 
+    def shares(self, key: str) -> list[tuple[str, int, int]]:
+        """(day, countries with ``key``, countries covered) over time: a share of those
+        covered, so a country entering the data never looks like one adopting ``key``."""
+        return [(p.day, p.counts[key], p.countries) for p in self.timeline]
+
+    def coverage(self) -> list[tuple[str, int]]:
+        """(day, countries the monitor has a profile for) over time."""
+        return [(p.day, p.countries) for p in self.timeline]
+
 
 def _since(snapshots: Sequence[Snapshot], value: Callable[[Snapshot], Hashable]) -> Dated:
     """The snapshot where ``value`` last changed (walking oldest to newest)."""

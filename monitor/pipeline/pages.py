@@ -12,9 +12,17 @@ from monitor.edges.store import Store, find_country
 from monitor.errors import SnapshotNotFound
 from monitor.pipeline.gathering import Gathered, from_histories
 from monitor.pipeline.history import History, all_histories, country_history
+from monitor.pipeline.mapping import DEFAULT, keys_of, world_of
 from monitor.pipeline.reporting import build_digest
 from monitor.render.feed import atom_feed
-from monitor.render.html import country_html, digest_html, index_html, overview_html
+from monitor.render.html import (
+    Filters,
+    country_html,
+    digest_html,
+    index_html,
+    map_html,
+    overview_html,
+)
 
 PERIOD = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})$")
 
@@ -27,13 +35,47 @@ def index_page(store: Store, now: datetime, history: History = country_history) 
     """``reports/index.html``, with a link for every week in which a change was seen."""
     found = _gathered(store, history)
     weeks = {week_of(e.seen_at).label for h in found.histories for e in h.events}
-    return index_html(sorted(weeks), found.histories, found.nows, now)
+    world = world_of(found) if found.nows else None
+    return index_html(
+        sorted(weeks), found.histories, found.nows, now, world=world, search_url="/search"
+    )
 
 
-def overview_page(store: Store, now: datetime, history: History = country_history) -> str:
-    """``reports/overview.html``, rendered from the store as it is now."""
+def _map_link(key: str, as_of: str | None) -> str:
+    return f"/map?indicator={key}" + (f"&as_of={as_of}" if as_of else "")
+
+
+def map_page(
+    store: Store,
+    now: datetime,
+    key: str | None = None,
+    as_of: str | None = None,
+    history: History = country_history,
+) -> str:
+    """The map of one indicator as of a date (``?indicator=national_cirt&as_of=2015-06``)."""
     found = _gathered(store, history)
-    return overview_html(list(found.nows.values()), found.marks, now)
+    keys = keys_of(found)
+    key = key or DEFAULT
+    if key not in keys:
+        raise SnapshotNotFound(f"no indicator {key!r}: one of {', '.join(keys)}")
+    try:
+        world = world_of(found, key, as_of or None)
+    except ValueError as exc:
+        raise SnapshotNotFound(
+            f"no date {as_of!r}: a date is like 2015, 2015-06 or 2015-06-30"
+        ) from exc
+    return map_html(world, keys, now, _map_link, "/search")
+
+
+def overview_page(
+    store: Store, now: datetime, history: History = country_history, filters: Filters | None = None
+) -> str:
+    """``reports/overview.html``, rendered from the store as it is now, filtered."""
+    found = _gathered(store, history)
+    world = world_of(found) if found.nows else None
+    return overview_html(
+        list(found.nows.values()), found.marks, now, world=world, filters=filters or Filters()
+    )
 
 
 def country_page(

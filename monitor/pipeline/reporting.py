@@ -17,15 +17,18 @@ from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 from monitor.pipeline.gathering import Gathered, gather
 from monitor.pipeline.history import all_histories, checked_in, failures
+from monitor.pipeline.mapping import DEFAULT, world_of
 from monitor.render.feed import atom_feed
 from monitor.render.html import (
     country_html,
     digest_email_html,
     digest_html,
     index_html,
+    map_html,
+    map_svg,
     overview_html,
 )
-from monitor.render.text import digest_text, subject
+from monitor.render.text import digest_text, headline, subject
 
 _REPORT_NAME = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})\.html$")
 
@@ -53,6 +56,12 @@ def build_digest(
     found = list(histories) if histories is not None else all_histories(store)
     digest = make_digest(period, found, failures(store), checked_in(store, period), now)
     return digest, found
+
+
+def _static_map_link(key: str, as_of: str | None) -> str:
+    """The written map pages: one per indicator, as of the latest snapshots (the service's
+    /map takes any date)."""
+    return "map.html" if key == DEFAULT else f"map-{key}.html"
 
 
 def _write(path: Path, text: str) -> None:
@@ -93,8 +102,33 @@ def write_reports(
     weeks = sorted(
         {p.name[: -len(".html")] for p in root.glob("*.html") if _REPORT_NAME.match(p.name)}
     )
-    _write(root / "index.html", index_html(weeks, found.histories, found.nows, now))
-    _write(root / "overview.html", overview_html(list(found.nows.values()), found.marks, now))
+    world = world_of(found)
+    search = f"{config.reports.base_url}search" if config.reports.base_url else None
+    _write(
+        root / "index.html",
+        index_html(
+            weeks,
+            found.histories,
+            found.nows,
+            now,
+            world=world,
+            search_url=search,
+            headline_text=" · ".join(headline(summary)),
+        ),
+    )
+    keys = tuple(found.nows[next(iter(found.nows))].cells) if found.nows else (DEFAULT,)
+    # the maps change only with a country's snapshots (they are what the index shows)
+    for key in keys if found.reread or not (root / "map.html").exists() else ():
+        shown = world if key == world.key else world_of(found, key)
+        _write(root / f"map-{key}.svg", map_svg(shown))
+        _write(
+            root / ("map.html" if key == DEFAULT else f"map-{key}.html"),
+            map_html(shown, keys, now, _static_map_link, search, dated=False),
+        )
+    _write(
+        root / "overview.html",
+        overview_html(list(found.nows.values()), found.marks, now, world=world),
+    )
     base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
     _write(root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept))
     return ReportResult(

@@ -55,29 +55,56 @@ def _y(value: float, ceiling: float) -> float:
     return round(Chart.TOP + Chart.PLOT_H - value / ceiling * Chart.PLOT_H, 1)
 
 
-def step_chart(
-    points: Sequence[tuple[str, int]], label: str, top: int | None = None
-) -> Chart | None:
-    """A count over time as steps (it holds until the next date): countries with a CIRT."""
-    if not points:
-        return None
-    days = [d for d, _ in points]
-    low, span = _x_scale(days)
-    ceiling = max(top or 0, max(v for _, v in points), 1)
+def _steps(points: Sequence[tuple[str, float]], ceiling: float) -> str:
+    """An SVG path ``d``: each value holds until the next date."""
+    low, span = _x_scale([d for d, _ in points])
     path: list[str] = []
     for index, (day, value) in enumerate(points):
         x, y = _x(day, low, span), _y(value, ceiling)
         path.append(f"H{x}V{y}" if index else f"M{x},{y}")
     path.append(f"H{Chart.LEFT + Chart.PLOT_W}")
+    return "".join(path)
+
+
+def step_chart(
+    points: Sequence[tuple[str, int]], label: str, top: int | None = None
+) -> Chart | None:
+    """A count over time as steps (it holds until the next date): countries covered."""
+    if not points:
+        return None
+    ceiling = max(top or 0, max(v for _, v in points), 1)
+    end = points[-1][1]
     return Chart(
-        label=label,
+        label=f"{label}: {end} on {points[-1][0]} (from {points[0][1]} on {points[0][0]})",
         colour="#0b57d0",
         ceiling=str(ceiling),
-        first=days[0],
-        last=days[-1],
-        end=str(points[-1][1]),
-        end_y=_y(points[-1][1], ceiling),
-        steps="".join(path),
+        first=points[0][0],
+        last=points[-1][0],
+        end=str(end),
+        end_y=_y(end, ceiling),
+        steps=_steps(points, ceiling),
+    )
+
+
+def share_chart(points: Sequence[tuple[str, int, int]], label: str) -> Chart | None:
+    """A share over time as steps: of the countries covered on each date (``(day, with it,
+    covered)``), the percentage that had the indicator. Countries entering the data do not
+    raise it; only countries gaining the indicator do."""
+    shares = [(day, 100 * n / covered if covered else 0.0) for day, n, covered in points]
+    if not shares:
+        return None
+    day, n, covered = points[-1]
+    first_day, first_n, first_covered = points[0]
+    return Chart(
+        label=f"{label}: {_short(shares[-1][1], True)} ({n} of {covered}) on {day}, "
+        f"from {_short(shares[0][1], True)} ({first_n} of {first_covered}) on {first_day}",
+        colour="#0b57d0",
+        ceiling="100 %",
+        first=first_day,
+        last=day,
+        end=_short(shares[-1][1], True),
+        end_y=_y(shares[-1][1], 100),
+        steps=_steps(shares, 100),
     )
 
 
@@ -115,7 +142,8 @@ def line_chart(
         run.append(f"{x},{y}")
         dots.append((x, y))
     return Chart(
-        label=label,
+        label=f"{label}: {_short(known[-1][1], percent)} on {known[-1][0]}"
+        + (f" (from {_short(known[0][1], percent)} on {known[0][0]})" if len(known) > 1 else ""),
         colour="#1a7f37",
         ceiling=_short(ceiling, percent),
         first=days[0],

@@ -8,7 +8,9 @@ the whole document), so no template or caller escapes by hand.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
+from pathlib import PurePath
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ from monitor.render.text import (
     side_label,
     trimmed,
 )
+from monitor.render.worldmap import CATEGORIES, WorldMap
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -41,6 +44,38 @@ def _plural_word(n: int, one: str, many: str) -> str:
 def _web_link(location: str | None) -> str | None:
     """A document's address, only when it is one a browser should follow (http/https)."""
     return location if location and location.startswith(("http://", "https://")) else None
+
+
+def shown_source(location: str | None) -> str | None:
+    """Where a document came from, as a published page may show it: a URL as the URL, a
+    local file by its name only (never the machine's absolute path)."""
+    if not location or location.startswith(("http://", "https://")):
+        return location
+    return PurePath(location.replace("\\", "/")).name or None
+
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def human_date(day: object) -> Markup:
+    """``2015-03-06`` (or a date, or a datetime) → ``<time datetime="2015-03-06">6 March
+    2015</time>``: people read the words, machines the attribute; it never wraps."""
+    from markupsafe import Markup, escape
+
+    text = day.isoformat()[:10] if isinstance(day, date) else str(day)[:10]
+    try:
+        d = date.fromisoformat(text)
+    except ValueError:
+        return Markup(escape(str(day)))
+    return Markup(f'<time datetime="{d.isoformat()}">{d.day} {MONTHS[d.month - 1]} {d.year}</time>')
+
+
+def _map_svg(m: WorldMap, root: str = "") -> Markup:
+    from markupsafe import Markup
+
+    return Markup(render("worldmap.svg", m=m, root=root))
 
 
 def _xml_safe(value: Any) -> Any:
@@ -91,12 +126,18 @@ def environment() -> Environment:
         full_label=lambda key: INDICATORS.get(key, key),
         number=format_number,
         charts=SimpleNamespace(
-            line_chart=_drawn(charts.line_chart), step_chart=_drawn(charts.step_chart)
+            line_chart=_drawn(charts.line_chart),
+            step_chart=_drawn(charts.step_chart),
+            share_chart=_drawn(charts.share_chart),
         ),
         headline=headline,
         counts=counts,
         dates_line=dates_line,
         web_link=_web_link,
+        shown_source=shown_source,
+        when=human_date,
+        worldmap=_map_svg,
+        map_categories=CATEGORIES,
         change_count=lambda events: sum(len(e.comparison.changes) for e in events),
     )
     env.filters["bounded"] = bounded

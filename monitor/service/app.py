@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -33,7 +34,7 @@ from monitor.pipeline import pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
 from monitor.pipeline.history import country_history
 from monitor.render.errorpage import error_html
-from monitor.render.html import to_html
+from monitor.render.html import Filters, to_html
 from monitor.render.json_forms import snapshot_data, to_json
 from monitor.service.cache import Bounded, CachedStore, FileKey
 from monitor.service.guard import AccessLog, PathGuard
@@ -112,7 +113,23 @@ class Service:
         return _page(pages.index_page(self.store, self.clock(), self.history))
 
     def overview(self, request: Request) -> Response:
-        return _page(pages.overview_page(self.store, self.clock(), self.history))
+        query = request.query_params
+        filters = Filters(
+            query.get("indicator", ""), query.get("value", ""), query.get("since", "")
+        )
+        return _page(pages.overview_page(self.store, self.clock(), self.history, filters))
+
+    def world_map(self, request: Request) -> Response:
+        query = request.query_params
+        return _page(
+            pages.map_page(
+                self.store,
+                self.clock(),
+                query.get("indicator"),
+                query.get("as_of"),
+                self.history,
+            )
+        )
 
     def country(self, request: Request) -> Response:
         country = request.path_params["country"].removesuffix(".html")
@@ -131,6 +148,14 @@ class Service:
         if not pages.PERIOD.match(week):
             raise SnapshotNotFound(f"no week {week!r}: a week is named like 2026-W47")
         return RedirectResponse(f"/{week}.html", status_code=308)
+
+    def diff_picked(self, request: Request) -> Response:
+        """The country page's snapshot picker (a GET form) → the diff page of its choice."""
+        country = request.path_params["country"]
+        old, new = request.query_params.get("old", ""), request.query_params.get("new", "")
+        checked(country, old, new)
+        where = "/".join(quote(part, safe="") for part in (country, old, new))
+        return RedirectResponse(f"/countries/{where.replace('/', '/diff/', 1)}", status_code=303)
 
     def feed(self, request: Request) -> Response:
         body = pages.feed(self.store, str(request.base_url), self.clock(), self.history)
@@ -243,10 +268,13 @@ def create_app(config: Config, clock: Clock, *, access_log: bool = True) -> Any:
         Route("/index.html", service.index, methods=get),
         Route("/overview", service.overview, methods=get),
         Route("/overview.html", service.overview, methods=get),
+        Route("/map", service.world_map, methods=get),
+        Route("/map.html", service.world_map, methods=get),
         Route("/feed.atom", service.feed, methods=get),
         Route("/weeks/{week}", service.week_alias, methods=get),
         Route("/{week}.html", service.week, methods=get),
         Route("/countries/{country}", service.country, methods=get),
+        Route("/countries/{country}/diff", service.diff_picked, methods=get),
         Route("/countries/{country}/diff/{old}/{new}", service.diff_page, methods=get),
         Route("/api/health", service.health, methods=get),
         Route("/api/openapi.json", service.openapi, methods=get),

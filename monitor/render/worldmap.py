@@ -1,0 +1,132 @@
+"""The world map: each country coloured by one indicator as of a date, as an inline SVG
+(``templates/worldmap.svg``) that reads without JavaScript, prints, and stands alone as
+``reports/map-<indicator>.svg``. Shapes come in as data (``edges.shapes``): this is pure.
+
+A country's colour on a date is what its latest snapshot dated on or before that day says.
+For its latest snapshot the map knows the status word too (planned, draft); for an earlier
+one it knows only whether the indicator was there (the timeline's marks), so a country whose
+value then was not "yes" is "no or unknown" rather than a guess between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from monitor.core.overview import CountryNow, Mark, short_label
+
+# category → (legend label, fill colour); the colours keep 3:1 contrast with the white page
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "yes": ("yes", "#1a7f37"),
+    "planned": ("planned or draft", "#b58100"),
+    "no": ("no", "#cf222e"),
+    "unknown": ("unknown", "#6e7781"),
+    "earlier": ("no or unknown (earlier snapshot)", "#8250df"),
+    "none": ("not covered", "#e1e4e8"),
+}
+RECENT = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Region:
+    """One covered country on the map."""
+
+    slug: str
+    country: str
+    category: str
+    word: str  # what the country said then: ``no (planned)``, ``yes``
+    changed: bool  # its value changed in the year before the map's date
+    d: str  # the SVG path; empty when the shapes have no outline for it
+
+    @property
+    def fill(self) -> str:
+        return CATEGORIES[self.category][1]
+
+
+@dataclass(frozen=True)
+class WorldMap:
+    key: str
+    label: str  # ``national CIRT``
+    as_of: str | None  # ``2015-06`` (end of that month), ``2015-06-30``; None: latest
+    day: str  # the last day the map counts
+    regions: tuple[Region, ...]
+    land: tuple[str, ...]  # outlines of the countries not covered
+    counts: Mapping[str, int]  # category → countries
+    dates: tuple[str, ...]  # the dates offered by the date control (YYYY-MM)
+
+    @property
+    def title(self) -> str:
+        when = f"as of {self.as_of}" if self.as_of else "latest"
+        said = ", ".join(f"{n} {CATEGORIES[c][0]}" for c, n in self.counts.items() if n)
+        return f"World map of {self.label}, {when}: {said or 'no countries covered'}"
+
+    @property
+    def legend(self) -> tuple[tuple[str, str, str, int], ...]:
+        return tuple(
+            (c, label, fill, self.counts.get(c, 0)) for c, (label, fill) in CATEGORIES.items()
+        )
+
+
+def last_day(as_of: str) -> str:
+    """``2015-06`` → ``2015-06-30``, ``2015`` → ``2015-12-31``; a day is itself. A ValueError
+    for anything else."""
+    parts = as_of.split("-")
+    if len(parts) == 3:
+        return date.fromisoformat(as_of).isoformat()
+    year, month = int(parts[0]), int(parts[1]) if len(parts) == 2 else 12
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).isoformat()
+
+
+def _category(now: CountryNow, key: str) -> tuple[str, str]:
+    cell = now.cells.get(key)
+    if cell is None or cell.value is None:
+        return "unknown", cell.word if cell else "unknown"
+    if cell.value:
+        return "yes", cell.word
+    return ("planned" if cell.status in ("planned", "draft") else "no"), cell.word
+
+
+def world_map(
+    shapes: Mapping[str, str],
+    nows: Sequence[CountryNow],
+    marks: Mapping[str, Sequence[Mark]],
+    key: str,
+    as_of: str | None = None,
+) -> WorldMap:
+    """The map of ``key`` as of ``as_of`` (``YYYY``, ``YYYY-MM`` or a day; None: latest)."""
+    every = sorted(m[0] for rows in marks.values() for m in rows)
+    day = last_day(as_of) if as_of else (every[-1] if every else date.min.isoformat())
+    recent = (date.fromisoformat(day) - RECENT).isoformat()
+    regions, covered = [], set()
+    counts = dict.fromkeys(CATEGORIES, 0)
+    for now in nows:
+        rows = sorted(marks.get(now.slug, ()))
+        then = [m for m in rows if m[0] <= day]
+        if not then:
+            continue
+        if then[-1] == rows[-1]:
+            category, word = _category(now, key)
+        else:
+            category = "yes" if key in then[-1][2] else "earlier"
+            word = "yes" if category == "yes" else "not yes"
+        had = [key in m[2] for m in then]
+        changed = any(then[i][0] > recent and had[i] != had[i - 1] for i in range(1, len(then)))
+        counts[category] += 1
+        covered.add(now.iso3)
+        regions.append(
+            Region(now.slug, now.country, category, word, changed, shapes.get(now.iso3 or "", ""))
+        )
+    counts["none"] = len([code for code in shapes if code not in covered])
+    years = sorted({d[:4] for d in every})
+    return WorldMap(
+        key=key,
+        label=short_label(key),
+        as_of=as_of,
+        day=day,
+        regions=tuple(sorted(regions, key=lambda r: r.changed)),  # outlines drawn on top
+        land=tuple(d for code, d in sorted(shapes.items()) if code not in covered),
+        counts=counts,
+        dates=tuple(f"{y}-12" for y in years),
+    )
