@@ -15,6 +15,7 @@ from monitor.pipeline.history import History, all_histories, country_history
 from monitor.pipeline.mapping import DEFAULT, keys_of, world_of
 from monitor.pipeline.reporting import build_digest
 from monitor.render.feed import atom_feed
+from monitor.render.text import headline
 from monitor.render.html import (
     Filters,
     country_html,
@@ -36,8 +37,18 @@ def index_page(store: Store, now: datetime, history: History = country_history) 
     found = _gathered(store, history)
     weeks = {week_of(e.seen_at).label for h in found.histories for e in h.events}
     world = world_of(found) if found.nows else None
+    told = None
+    if weeks:  # the last digest's headline, as `monitor report` would write it
+        digest, _ = build_digest(store, period_named(max(weeks), now), now, found.histories)
+        told = " · ".join(headline(summarise(digest)))
     return index_html(
-        sorted(weeks), found.histories, found.nows, now, world=world, search_url="/search"
+        sorted(weeks),
+        found.histories,
+        found.nows,
+        now,
+        world=world,
+        search_url="/search",
+        headline_text=told,
     )
 
 

@@ -98,7 +98,7 @@ def world_map(
     """The map of ``key`` as of ``as_of`` (``YYYY``, ``YYYY-MM`` or a day; None: latest)."""
     every = sorted(m[0] for rows in marks.values() for m in rows)
     day = last_day(as_of) if as_of else (every[-1] if every else date.min.isoformat())
-    recent = (date.fromisoformat(day) - RECENT).isoformat()
+    recent = (date.fromisoformat(day) - min(RECENT, date.fromisoformat(day) - date.min)).isoformat()
     regions, covered = [], set()
     counts = dict.fromkeys(CATEGORIES, 0)
     for now in nows:

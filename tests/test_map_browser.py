@@ -1,0 +1,104 @@
+"""The analyst's pages in a real headless Chromium at desktop and phone width: the world map
+(every covered country coloured, a legend, the date control changing the colours), no
+horizontal scroll, axe-core finding no violation, no local path, a way back to the index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.edges.clock import utc_now
+from monitor.service.app import create_app
+from tests.helpers import IRAQ, import_files, keep, write_config
+from tests.helpers import IRAQ_LATER as LATER
+from tests.servers import uvicorn_thread
+
+AXE = Path(__file__).resolve().parents[1] / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (1280, 390)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mapped")
+    write_config(root)
+    import_files(root, ("a.txt", IRAQ))
+    import_files(root, ("b.txt", LATER))
+    app = create_app(load_config(root / "config.toml"), utc_now, access_log=False)
+    with uvicorn_thread(app) as url:
+        yield url
+
+
+def fills(browser) -> dict[str, str]:
+    return browser.execute_script(
+        "var out = {}; document.querySelectorAll('svg.worldmap path[data-country]')"
+        ".forEach(function (p) { out[p.getAttribute('data-country')] = p.getAttribute('fill'); });"
+        "return out;"
+    )
+
+
+def axe_violations(browser) -> list[dict]:
+    assert AXE.exists(), "axe-core is not installed: npm install --prefix .axe axe-core (.ci/run)"
+    browser.execute_script(AXE.read_text())
+    found = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+        ".then(function (r) { done(JSON.stringify(r.violations)); });"
+    )
+    return [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]} for v in json.loads(found)
+    ]
+
+
+def test_the_date_control_changes_the_colours(browser, base):
+    browser.set_window_size(1280, 900)
+    browser.get(f"{base}/map?indicator=national_cirt")
+    latest = fills(browser)
+    assert latest == {"iraq": "#1a7f37"}  # Iraq's 2016 profile: IQ-CERT exists
+    legend = browser.find_elements("css selector", "svg.worldmap .legend text")
+    assert [t.text.split(":")[0] for t in legend][:3] == ["yes", "planned or draft", "no"]
+    browser.find_element("link text", "2015-12").click()
+    assert "as_of=2015-12" in browser.current_url
+    then = fills(browser)
+    assert then == {"iraq": "#8250df"}  # its 2015 profile: no CIRT yet (earlier snapshot)
+    assert then != latest
+
+
+PAGES = {
+    "index": "/",
+    "overview": "/overview",
+    "map": "/map",
+    "country": "/countries/iraq.html",
+    "diff": "/countries/iraq/diff/first/latest",
+    "error": "/countries/irak",
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pages_fit_pass_axe_and_lead_home(browser, base, tmp_path, width):
+    browser.set_window_size(width, 900)
+    week = None
+    for name, path in PAGES.items():
+        browser.get(base + path)
+        if name == "index":
+            week = browser.find_element("css selector", "#weeks a").text
+        page = browser.page_source
+        assert "/tmp/" not in page, name
+        scroll = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert scroll <= 0, (name, width, scroll)
+        assert browser.find_elements("css selector", "main"), name
+        home = browser.find_elements("css selector", "header.site a")
+        assert home and home[0].get_attribute("href") in (f"{base}/index.html",), name
+        assert axe_violations(browser) == [], (name, width)
+        if name in ("index", "map", "overview"):
+            coloured = browser.find_elements("css selector", "svg.worldmap path[data-country]")
+            assert coloured and all(p.get_attribute("fill") for p in coloured), name
+        keep(browser, tmp_path / f"{name}-{width}.png")
+    browser.get(f"{base}/{week}.html")
+    assert axe_violations(browser) == [], ("digest", width)
+    keep(browser, tmp_path / f"digest-{width}.png")

@@ -1,0 +1,86 @@
+"""The world map's data and the written reports around it: categories as of a date, the
+shapes package, honest trend charts, dates for people, local files by name."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from monitor.core.overview import Cell, CountryNow, Dated, Figure
+from monitor.edges.shapes import HEIGHT, WIDTH, world_shapes
+from monitor.render.charts import share_chart
+from monitor.render.templating import human_date, shown_source
+from monitor.render.worldmap import last_day, world_map
+
+SINCE = Dated("2015-03-06", "2015-03-06", False, True)
+
+
+def now(slug: str, iso3: str, value: bool | None, status: str | None = None) -> CountryNow:
+    cell = Cell("national_cirt", value, status, None, SINCE)
+    figure = Figure(None, None, None, SINCE)
+    return CountryNow(
+        slug, slug.title(), iso3, SINCE, None, 1, {"national_cirt": cell}, figure, figure, ()
+    )
+
+
+SHAPES = {"IRQ": "M1,1L2,2L1,2Z", "TJK": "M3,3L4,4L3,4Z", "FRA": "M5,5L6,6L5,6Z"}
+
+
+def test_categories_now_and_as_of_an_earlier_date():
+    nows = [now("iraq", "IRQ", True), now("tajikistan", "TJK", False, "planned")]
+    marks = {
+        "iraq": [("2015-03-06", 1, ()), ("2016-02-10", 1, ("national_cirt",))],
+        "tajikistan": [("2016-03-01", 1, ())],
+    }
+    latest = world_map(SHAPES, nows, marks, "national_cirt")
+    assert {r.slug: r.category for r in latest.regions} == {"iraq": "yes", "tajikistan": "planned"}
+    assert [r.slug for r in latest.regions if r.changed] == ["iraq"]  # no → yes within a year
+    assert latest.counts["none"] == 1 and latest.land == ("M5,5L6,6L5,6Z",)  # France
+    then = world_map(SHAPES, nows, marks, "national_cirt", "2015-06")
+    assert then.day == "2015-06-30"
+    # Iraq's 2015 profile said no CIRT (only whether, not why, is kept for an earlier one);
+    # Tajikistan was not covered yet
+    assert {r.slug: r.category for r in then.regions} == {"iraq": "earlier"}
+    assert then.counts["none"] == 2
+    assert then.dates == ("2015-12", "2016-12")
+    assert "as of 2015-06" in then.title and "1 no or unknown" in then.title
+
+
+def test_last_day_of_a_month_a_year_and_a_day():
+    assert last_day("2016-02") == "2016-02-29"
+    assert last_day("2015-12") == "2015-12-31"
+    assert last_day("2015") == "2015-12-31"
+    assert last_day("2015-06-03") == "2015-06-03"
+    with pytest.raises(ValueError):
+        last_day("June")
+
+
+def test_shapes_come_from_the_package_projected_and_small():
+    shapes = world_shapes()
+    assert {"IRQ", "TJK", "FRA", "BRA", "AUS", "USA"} <= set(shapes)
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", shapes["IRQ"])]
+    xs, ys = numbers[0::2], numbers[1::2]
+    assert all(0 <= x <= WIDTH for x in xs) and all(0 <= y <= HEIGHT for y in ys)
+    # Iraq lies east of the middle of the map and north of the equator
+    assert WIDTH / 2 < min(xs) and max(ys) < HEIGHT / 2
+    assert sum(len(d) for d in shapes.values()) < 200_000  # the page weight stays reasonable
+
+
+def test_share_chart_is_a_share_of_the_countries_covered():
+    # two countries enter the data without a CIRT; then one gains it
+    chart = share_chart([("2014-01-01", 0, 1), ("2015-01-01", 0, 2), ("2016-01-01", 1, 2)], "CIRT")
+    assert chart is not None
+    assert chart.end == "50 %" and chart.ceiling == "100 %"
+    assert chart.label == "CIRT: 50 % (1 of 2) on 2016-01-01, from 0 % (0 of 1) on 2014-01-01"
+
+
+def test_dates_for_people_and_files_by_name():
+    assert str(human_date("2015-03-06")) == '<time datetime="2015-03-06">6 March 2015</time>'
+    assert str(human_date(date(2016, 2, 10))) == (
+        '<time datetime="2016-02-10">10 February 2016</time>'
+    )
+    assert shown_source("/tmp/x1/Iraq.pdf") == "Iraq.pdf"
+    assert shown_source("C:\\Users\\me\\Iraq.pdf") == "Iraq.pdf"
+    assert shown_source("https://www.itu.int/a/Iraq.pdf") == "https://www.itu.int/a/Iraq.pdf"
