@@ -44,6 +44,10 @@ class SnapshotNotFound(StoreError):
     """A country or ref names no stored snapshot."""
 
 
+class SnapshotDamaged(StoreError):
+    """A stored snapshot file is not the shape a snapshot has (not JSON, a wrong field)."""
+
+
 class DeliveryError(MonitorError):
     """A report could not be written or mailed."""
 

@@ -69,7 +69,7 @@ def test_snapshot_records_its_source(store):
     )
     snap = store.load(result.ref)
     assert snap.source.url == "https://example.org/Iraq.pdf"
-    assert snap.source.seen_at == "2026-11-16T06:00:00+00:00"
+    assert snap.source.seen_at.isoformat() == "2026-11-16T06:00:00+00:00"
     assert snap.source.content_type == "application/pdf"
     assert snap.source.raw == "2015-03-06.pdf"
     assert (store.root / "iraq" / "2015-03-06.pdf").read_bytes() == b"raw bytes"

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from monitor.errors import ParseError
+from monitor.core.jsonform import Malformed, convert
+from monitor.errors import SnapshotDamaged
 
 SCHEMA = 1
 
@@ -122,46 +123,73 @@ def to_dict(profile: Profile) -> dict[str, Any]:
     }
 
 
-def _indicator(data: Mapping[str, Any]) -> Indicator:
-    value = data.get("value")
-    if value is not None and not isinstance(value, int | float):
-        raise ParseError(f"snapshot: background value {value!r} is not a number")
-    return Indicator(value, data.get("source"), data.get("as_of"), data.get("note"))
+@dataclass(frozen=True)
+class _Background:
+    population: _Figure
+    internet_users_pct: _Figure
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """``Indicator`` as stored: a bool is no figure (``int`` would accept it)."""
+
+    value: int | float | None
+    source: str | None = None
+    as_of: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The JSON form of a profile, as ``convert`` checks it (``from_stored`` makes it a
+    ``Profile``); a snapshot file's reader converts it as part of the whole file."""
+
+    schema: int
+    official_name: str
+    country: str
+    iso2: str | None
+    iso3: str | None
+    slug: str
+    last_updated: date | None
+    background: _Background
+    sections: list[Section]
+    indicators: dict[str, Finding]
+
+
+def _indicator(stored: _Figure) -> Indicator:
+    return Indicator(stored.value, stored.source, stored.as_of, stored.note)
 
 
 def from_dict(data: Mapping[str, Any]) -> Profile:
-    """Rebuild a profile from its JSON form; a wrong schema or shape is a ``ParseError``."""
-    if data.get("schema") != SCHEMA:
-        raise ParseError(f"snapshot schema {data.get('schema')!r} is not {SCHEMA}")
+    """Rebuild a profile from its JSON form; a wrong schema or shape is ``SnapshotDamaged``."""
     try:
-        background = data["background"]
-        updated = data["last_updated"]
-        sections = {
-            s["number"]: Section(
-                s["number"], s["title"], s["text"], tuple(s["items"]), tuple(s["links"])
+        stored = convert(data, Stored)
+    except Malformed as exc:
+        raise SnapshotDamaged(f"snapshot is malformed: {exc}") from exc
+    return from_stored(stored)
+
+
+def from_stored(stored: Stored) -> Profile:
+    """The profile a checked JSON form describes; another schema is ``SnapshotDamaged``."""
+    if stored.schema != SCHEMA:
+        raise SnapshotDamaged(f"snapshot schema {stored.schema!r} is not {SCHEMA}")
+    order = {key: index for index, key in enumerate(INDICATORS)}
+    return Profile(
+        official_name=stored.official_name,
+        country=stored.country,
+        iso2=stored.iso2,
+        iso3=stored.iso3,
+        slug=stored.slug,
+        last_updated=stored.last_updated,
+        background=Background(
+            _indicator(stored.background.population),
+            _indicator(stored.background.internet_users_pct),
+        ),
+        sections={s.number: s for s in stored.sections},
+        indicators=dict(
+            sorted(
+                stored.indicators.items(),
+                key=lambda kv: (order.get(kv[0], len(order)), kv[0]),
             )
-            for s in data["sections"]
-        }
-        order = {key: index for index, key in enumerate(INDICATORS)}
-        indicators = {
-            # snapshots stored before statuses existed have none
-            key: Finding(f["label"], f["value"], f["evidence"], f.get("status"))
-            for key, f in sorted(
-                data["indicators"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
-            )
-        }
-        return Profile(
-            official_name=data["official_name"],
-            country=data["country"],
-            iso2=data["iso2"],
-            iso3=data["iso3"],
-            slug=data["slug"],
-            last_updated=date.fromisoformat(updated) if updated else None,
-            background=Background(
-                _indicator(background["population"]), _indicator(background["internet_users_pct"])
-            ),
-            sections=sections,
-            indicators=indicators,
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ParseError(f"snapshot is malformed: {type(exc).__name__}: {exc}") from exc
+        ),
+    )

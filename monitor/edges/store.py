@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.countries import resolve, slugify, suggest
-from monitor.core.jsonform import dumps, loads
-from monitor.core.profile import Profile, from_dict, to_dict
+from monitor.core.jsonform import convert, dumps, loads
+from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
     Capture,
     Outcome,
@@ -30,12 +30,13 @@ from monitor.core.snapshot import (
     Snapshot,
     SnapshotRef,
     Source,
+    StoredSnapshot,
     content_hash,
     source_data,
 )
 from monitor.edges.files import remove_temp_files, write_all
 from monitor.edges.state import CountryState, all_states, country_states
-from monitor.errors import SnapshotNotFound, StoreError
+from monitor.errors import SnapshotDamaged, SnapshotNotFound, StoreError
 
 SCHEMA = 1
 log = logging.getLogger("monitor")
@@ -200,9 +201,10 @@ class Store:
         return self.country_dir(ref.slug) / f"{ref.name}.json"
 
     def load(self, ref: SnapshotRef) -> Snapshot:
+        """A stored snapshot; a file that is not one is ``SnapshotDamaged``, naming it."""
         path = self.path(ref)
         try:
-            data = loads(_read_no_link(path))
+            raw = _read_no_link(path)
         except FileNotFoundError as exc:
             raise SnapshotNotFound(f"{path}: no such snapshot") from exc
         except OSError as exc:
@@ -211,29 +213,22 @@ class Store:
                     f"{path}: a symbolic link inside the store; the store never follows links"
                 ) from exc
             raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except ValueError as exc:
-            raise StoreError(f"{path}: corrupt snapshot ({exc})") from exc
         try:
-            if data.get("schema") != SCHEMA:
-                raise StoreError(f"{path}: unknown snapshot schema {data.get('schema')!r}")
-            source = Source(**data["source"])
-            if datetime.fromisoformat(source.seen_at).tzinfo is None:
-                raise StoreError(
-                    f"{path}: corrupt snapshot (seen_at {source.seen_at!r} has no timezone)"
-                )
-            from monitor.core.findings import rederive  # the rules: only readers need them
+            stored = convert(loads(raw), StoredSnapshot)
+            profile = from_stored(stored.profile)
+        except (ValueError, SnapshotDamaged) as exc:  # not JSON, Malformed, another schema
+            raise SnapshotDamaged(f"{path}: corrupt snapshot ({exc})") from exc
+        if stored.schema != SCHEMA:
+            raise SnapshotDamaged(f"{path}: unknown snapshot schema {stored.schema!r}")
+        from monitor.core.findings import rederive  # the rules: only readers need them
 
-            return Snapshot(
-                ref=ref,
-                profile=rederive(from_dict(data["profile"])),  # judged by today's rules
-                source=source,
-                dated_by=data["dated_by"],
-                content_sha256=data["content_sha256"],
-            )
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"{path}: corrupt snapshot ({type(exc).__name__}: {exc})") from exc
+        return Snapshot(
+            ref=ref,
+            profile=rederive(profile),  # judged by today's rules
+            source=stored.source,
+            dated_by=stored.dated_by,
+            content_sha256=stored.content_sha256,
+        )
 
     def read_states(self, repair: bool = True) -> dict[str, CountryState]:
         """Every country's bookkeeping (``.state.json``; a country it does not know yet is
@@ -373,7 +368,7 @@ class Store:
         ref = SnapshotRef(key, revision, slug)
         raw_name = f"{ref.name}.{_RAW_EXTENSIONS.get(item.kind, 'bin')}"
         source = Source(
-            seen_at=now.isoformat(timespec="seconds"),
+            seen_at=now.replace(microsecond=0),  # stored to the second
             sha256=hashlib.sha256(item.raw).hexdigest(),
             content_type=item.content_type,
             url=item.url,
