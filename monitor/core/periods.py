@@ -118,7 +118,7 @@ def side(snapshot: Snapshot) -> Side:
         snapshot.ref.name,
         updated.isoformat() if updated else None,
         snapshot.source.url or snapshot.source.file,
-        snapshot.source.seen_at.isoformat(),
+        snapshot.source.seen_at,
     )
 
 
