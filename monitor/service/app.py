@@ -133,7 +133,8 @@ class Service:
         return RedirectResponse(f"/{week}.html", status_code=308)
 
     def feed(self, request: Request) -> Response:
-        body = pages.feed(self.store, str(request.base_url), self.clock(), self.history)
+        weeks = self.config.reports.feed_weeks
+        body = pages.feed(self.store, str(request.base_url), self.clock(), weeks, self.history)
         return Response(body, media_type="application/atom+xml", headers=_moving())
 
     def diff_page(self, request: Request) -> Response:
