@@ -53,7 +53,7 @@ class DeliveryError(MonitorError):
 
 
 class StateError(StoreError):
-    """A bookkeeping file (state.json, .runs.json, .outbox.json) could not be written."""
+    """A bookkeeping file (.state.json, .runs.json, .outbox.json) could not be written."""
 
 
 class ExportError(MonitorError):

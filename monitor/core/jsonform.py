@@ -6,9 +6,10 @@ encoder is several times faster without ``indent``. A moment is written as
 ``datetime.isoformat`` spells it (``2026-11-23T08:00:00+00:00``), which is how every file
 has always stored one.
 
-Back: ``convert`` turns parsed JSON into frozen dataclasses (msgspec checks every field's
-type, parses timestamps and dates, and names the path of what does not fit), so a file's
-shape is written down once, as the dataclass, never as a hand-written checker.
+Out, ``builtins`` turns dataclasses into what ``dumps`` writes; back, ``convert`` turns
+parsed JSON into frozen dataclasses (msgspec checks every field's type, parses timestamps
+and dates, and names the path of what does not fit), so a file's shape is written down
+once, as its dataclass, never as a hand-written checker.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def dumps(data: Any, *, compact: bool = False) -> str:
 
 def loads(text: str | bytes) -> Any:
     return json.loads(text)
+
+
+def builtins(value: Any) -> Any:
+    """Dataclasses (and what they hold) as dicts and lists, for ``dumps``: the way into
+    JSON that ``convert`` undoes. Moments stay ``datetime`` for ``dumps`` to spell."""
+    return msgspec.to_builtins(value, builtin_types=(datetime, date))
 
 
 def convert(data: Any, kind: type[T]) -> T:

@@ -9,12 +9,11 @@ shape-checked on read: a damaged or foreign file is ignored and rebuilt, never t
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from monitor.core.diff import Change
-from monitor.core.jsonform import convert, dumps, loads
+from monitor.core.jsonform import builtins, convert, dumps, loads
 from monitor.core.periods import PairDiff, pair_diff
 from monitor.core.snapshot import Snapshot
 from monitor.edges.files import write_json
@@ -87,7 +86,7 @@ class DiffCache:
         wanted = set(self.used) | self.kept
         if not self.misses and set(self.stored) == wanted:
             return
-        pairs = {k: dumps([asdict(c) for c in v], compact=True) for k, v in self.used.items()}
+        pairs = {k: dumps(builtins(v), compact=True) for k, v in self.used.items()}
         for key in self.kept - set(self.used):
             pairs[key] = self.stored[key]
         data = {

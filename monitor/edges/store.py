@@ -1,9 +1,11 @@
 """The snapshot store: one folder per country, one JSON file per version, never overwritten.
 
 Layout (see ../shared/DESIGN.md): ``<root>/<slug>/<YYYY-MM-DD>[.rN].json`` beside the raw
-document it came from, and ``<root>/<slug>/state.json``. File names carry everything
-needed to list and resolve refs, so neither reads a snapshot file. Every write is atomic
-(temp file, fsync, rename); every read-modify-write holds the store lock.
+document it came from, and every country's fetch bookkeeping in ``<root>/.state.json``
+(``edges/state``). File names carry everything needed to list and resolve refs, so neither
+reads a snapshot file. A snapshot file is read whole into typed values at one place
+(``load``, through ``jsonform.convert``); one that does not fit is ``SnapshotDamaged``. Every
+write is atomic (temp file, fsync, rename); every read-modify-write holds the store lock.
 """
 
 from __future__ import annotations
@@ -75,6 +77,18 @@ class Batch:
     def failed(self, error: StoreError) -> list[SaveResult | StoreError]:
         """The results once writing the files failed: the items being written failed."""
         return [error if i in self.writing else r for i, r in enumerate(self.results)]
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """A snapshot file as it is now, known without reading it. The store never rewrites a
+    file in place (it writes a new one and renames it over), so a file whose identity is
+    unchanged holds the same content: what the report cache and the service key on."""
+
+    path: str
+    inode: int
+    size: int
+    mtime_ns: int
 
 
 def check_slug(slug: str) -> str:
@@ -199,6 +213,26 @@ class Store:
 
     def path(self, ref: SnapshotRef) -> Path:
         return self.country_dir(ref.slug) / f"{ref.name}.json"
+
+    def identity(self, ref: SnapshotRef) -> FileIdentity | None:
+        """The identity of a snapshot's file now (see ``FileIdentity``); None when it is gone."""
+        return self.identities([ref])[0]
+
+    def identities(self, refs: Sequence[SnapshotRef]) -> list[FileIdentity | None]:
+        """``identity`` of many files, each country's folder checked once."""
+        folders: dict[str, Path] = {}
+        out: list[FileIdentity | None] = []
+        for ref in refs:
+            if ref.slug not in folders:
+                folders[ref.slug] = self.country_dir(ref.slug)
+            path = os.path.join(folders[ref.slug], f"{ref.name}.json")
+            try:
+                stat = os.stat(path, follow_symlinks=False)
+            except OSError:
+                out.append(None)
+                continue
+            out.append(FileIdentity(path, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+        return out
 
     def load(self, ref: SnapshotRef) -> Snapshot:
         """A stored snapshot; a file that is not one is ``SnapshotDamaged``, naming it."""

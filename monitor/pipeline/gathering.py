@@ -9,13 +9,13 @@ store, instead of every snapshot.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from monitor.core.diff import Comparison, Side
-from monitor.core.jsonform import Malformed, convert
+from monitor.core.jsonform import Malformed, builtins, convert
 from monitor.core.overview import (
     CountryNow,
     Mark,
@@ -94,7 +94,8 @@ def _entry(history: CountryHistory, now: CountryNow, marks: tuple[Mark, ...]) ->
         for s in history.snapshots
     )
     feed = tuple(feed_items(history.events))
-    return asdict(_Entry(history.country, snapshots, history.unreadable, now, marks, feed))
+    entry = _Entry(history.country, snapshots, history.unreadable, now, marks, feed)
+    return builtins(entry)
 
 
 Cached = tuple[CountryHistory, CountryNow, tuple[Mark, ...], tuple[FeedItem, ...]]
@@ -151,7 +152,7 @@ def gather(
         refs = store.refs(slug)
         if not refs:
             continue
-        prints = reportcache.fingerprint([(ref, store.path(ref)) for ref in refs])
+        prints = reportcache.fingerprint(store, refs)
         entry = cache.get(slug, prints)
         page_missing = page_dir is not None and not (page_dir / f"{slug}.html").exists()
         found = None

@@ -68,7 +68,7 @@ def failures(store: Store) -> list[Failure]:
 
 
 def checked_in(store: Store, period: Period) -> list[str]:
-    """Countries the monitor checked during the period (from state.json)."""
+    """Countries the monitor checked during the period (from ``.state.json``)."""
     return [
         slug
         for slug, state in states(store)

@@ -13,7 +13,7 @@ from monitor.render import listing
 
 
 def store_listing(store: Store, fmt: str) -> str:
-    """One line per country; reads file names and state.json only, never snapshots."""
+    """One line per country; reads file names and ``.state.json`` only, never snapshots."""
     rows = []
     for slug in store.countries():
         refs = store.refs(slug)
