@@ -3,6 +3,8 @@
 Keyed by the files' identities (``store.FileIdentity``: a snapshot file is never rewritten
 in place), so any change to the store invalidates them without watching it. The store is
 still listed on every request (``refs`` reads the folder), so a new snapshot is seen at once.
+They pay: with them a diff is answered about 4x as often per second as with every LRU empty
+(in process, the 9 pairs of bench_serve's 10-version store).
 """
 
 from __future__ import annotations
