@@ -168,7 +168,7 @@ def test_corrupt_snapshot_names_the_file(history):
         (lambda data: "{not json", "Expecting property name"),
         (lambda data: data.replace('"items":[]', '"items":7', 1), "$.profile.sections[0].items"),
         (lambda data: data.replace('"seen_at":"2026', '"seen_at":"soon'), "$.source.seen_at"),
-        (lambda data: data.replace('"schema":1,"sections"', '"schema":7,"sections"'), "schema 7 is"),
+        (lambda data: data.replace('1,"sections"', '7,"sections"'), "schema 7 is not 1"),
     ],
     ids=["not-json", "items-not-a-list", "seen-at-not-a-time", "profile-schema"],
 )
