@@ -54,6 +54,9 @@ def builtins(value: Any) -> Any:
     return msgspec.to_builtins(value, builtin_types=(datetime, date))
 
 
+_NAIVE = "Expected `datetime` with a timezone component"  # msgspec's words for a naive time
+
+
 def convert(data: Any, kind: type[T]) -> T:
     """Parsed JSON as ``kind`` (a dataclass, or a container of them); anything that does
     not fit is ``Malformed``, naming where (``Expected `int`, got `str` - at `$.runs[0]```)."""
@@ -62,6 +65,3 @@ def convert(data: Any, kind: type[T]) -> T:
     except msgspec.ValidationError as exc:
         message = str(exc).replace(_NAIVE, "a timestamp that has no timezone")
         raise Malformed(message) from exc
-
-
-_NAIVE = "Expected `datetime` with a timezone component"

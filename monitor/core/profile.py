@@ -7,7 +7,7 @@ so that identity by parsed content (the store) and the diff can work on either f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -73,13 +73,19 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Profile:
+class _Named:
+    """What names a profile: the model and its JSON form alike."""
+
     official_name: str
     country: str
     iso2: str | None
     iso3: str | None
     slug: str
     last_updated: date | None
+
+
+@dataclass(frozen=True)
+class Profile(_Named):
     background: Background
     sections: Mapping[str, Section]  # ordered by appearance; treat as read-only
     indicators: Mapping[str, Finding]  # ordered; treat as read-only
@@ -124,40 +130,14 @@ def to_dict(profile: Profile) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Background:
-    population: _Figure
-    internet_users_pct: _Figure
-
-
-@dataclass(frozen=True)
-class _Figure:
-    """``Indicator`` as stored: a bool is no figure (``int`` would accept it)."""
-
-    value: int | float | None
-    source: str | None = None
-    as_of: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Stored:
+class Stored(_Named):
     """The JSON form of a profile, as ``convert`` checks it (``from_stored`` makes it a
     ``Profile``); a snapshot file's reader converts it as part of the whole file."""
 
     schema: int
-    official_name: str
-    country: str
-    iso2: str | None
-    iso3: str | None
-    slug: str
-    last_updated: date | None
-    background: _Background
-    sections: list[Section]
-    indicators: dict[str, Finding]
-
-
-def _indicator(stored: _Figure) -> Indicator:
-    return Indicator(stored.value, stored.source, stored.as_of, stored.note)
+    background: Background
+    sections: list[Section]  # in reading order
+    indicators: dict[str, Finding]  # sorted by key
 
 
 def from_dict(data: Mapping[str, Any]) -> Profile:
@@ -174,17 +154,10 @@ def from_stored(stored: Stored) -> Profile:
     if stored.schema != SCHEMA:
         raise SnapshotDamaged(f"snapshot schema {stored.schema!r} is not {SCHEMA}")
     order = {key: index for index, key in enumerate(INDICATORS)}
+    named = {f.name: getattr(stored, f.name) for f in fields(_Named)}
     return Profile(
-        official_name=stored.official_name,
-        country=stored.country,
-        iso2=stored.iso2,
-        iso3=stored.iso3,
-        slug=stored.slug,
-        last_updated=stored.last_updated,
-        background=Background(
-            _indicator(stored.background.population),
-            _indicator(stored.background.internet_users_pct),
-        ),
+        **named,
+        background=stored.background,
         sections={s.number: s for s in stored.sections},
         indicators=dict(
             sorted(
