@@ -104,13 +104,13 @@ def history(store):
     ],
 )
 def test_refs(history, ref, expected):
-    assert history.resolve("iraq", ref).name == expected
+    assert history.find_ref("iraq", ref).name == expected
 
 
 @pytest.mark.parametrize("ref", ["2014-01-01", "latest~4", "2015-03-06.r3", "yesterday"])
 def test_unknown_ref_lists_what_exists(history, ref):
     with pytest.raises(SnapshotNotFound) as caught:
-        history.resolve("iraq", ref)
+        history.find_ref("iraq", ref)
     assert "2015-03-06, 2015-03-06.r2, 2016-01-10, 2017-02-01" in str(caught.value)
 
 
@@ -154,12 +154,12 @@ def test_names_that_are_no_country_never_become_paths(store, tmp_path):
 
 
 def test_corrupt_snapshot_names_the_file(history):
-    path = history.path(history.resolve("iraq", "latest"))
+    path = history.path(history.find_ref("iraq", "latest"))
     path.write_text(path.read_text()[:100])
     with pytest.raises(StoreError, match=str(path)):
-        history.load(history.resolve("iraq", "latest"))
+        history.load(history.find_ref("iraq", "latest"))
     # listing and resolving still work: they never read snapshot files
-    assert history.resolve("iraq", "latest").name == "2017-02-01"
+    assert history.find_ref("iraq", "latest").name == "2017-02-01"
 
 
 def test_corrupt_snapshot_is_never_overwritten(store):

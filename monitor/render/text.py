@@ -7,15 +7,14 @@ a terminal).
 from __future__ import annotations
 
 import itertools
-import re
 import textwrap
 from collections.abc import Callable, Sequence
 
 from monitor.core.diff import Change, Comparison, Side, WordRun, format_number, group_title, yes_no
 from monitor.core.periods import Digest
 from monitor.core.profile import Indicator, Profile
+from monitor.core.refs import version
 
-_STORED_REF = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.r\d+)?$")  # not a local file's path
 CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
 MAX_SHOWN = 2_000  # characters of one value shown in a report: a bound on page size
 
@@ -241,6 +240,6 @@ def digest_text(digest: Digest, base_url: str = "") -> str:
 def side_label(side: Side) -> str:
     """A snapshot's name as people should read it: an undated document's snapshot is keyed
     by the day the monitor first saw it, and says so."""
-    if side.last_updated is None and _STORED_REF.match(side.ref):
+    if side.last_updated is None and version(side.ref):  # a stored version, not a file
         return f"{side.ref} (first seen, undated)"
     return side.ref
