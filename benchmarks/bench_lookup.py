@@ -102,12 +102,13 @@ def main() -> None:
     opts = args.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("MONITOR_CONFIG", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules byte-compiled once
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         build_store(tmp, opts.countries)
         trees = {"after": env, "before": {**env, "PYTHONPATH": str(unpack(opts.before, tmp))}}
         show = [sys.executable, "-m", "monitor", "show", "IRQ", "--format", "json"]
-        for side_env in trees.values():  # warm-up: byte-compile both trees, same answer
+        for side_env in trees.values():  # warm-up: byte-compile both trees; same answer
             out = [subprocess.run(show, cwd=tmp, env=side_env, capture_output=True, check=True)]
             assert b'"iso3": "IRQ"' in out[0].stdout
         shows: dict[str, list[float]] = {side: [] for side in trees}

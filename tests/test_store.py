@@ -101,13 +101,19 @@ def history(store):
         ("latest~3", "2015-03-06"),
         ("first", "2015-03-06"),
         ("first~1", "2015-03-06.r2"),
+        ("2015", "2015-03-06.r2"),  # a year means the newest snapshot dated within it
+        ("2016", "2016-01-10"),
+        ("2015-03", "2015-03-06.r2"),  # a month likewise
+        ("2017-02", "2017-02-01"),
     ],
 )
 def test_refs(history, ref, expected):
     assert history.find_ref("iraq", ref).name == expected
 
 
-@pytest.mark.parametrize("ref", ["2014-01-01", "latest~4", "2015-03-06.r3", "yesterday"])
+@pytest.mark.parametrize(
+    "ref", ["2014-01-01", "latest~4", "2015-03-06.r3", "yesterday", "2014", "2016-02", "2015.r2"]
+)
 def test_unknown_ref_lists_what_exists(history, ref):
     with pytest.raises(SnapshotNotFound) as caught:
         history.find_ref("iraq", ref)
