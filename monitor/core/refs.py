@@ -23,7 +23,6 @@ from enum import Enum
 from monitor.core.snapshot import SnapshotRef
 from monitor.errors import SnapshotNotFound
 
-_VERSION = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")  # a stored version's own name
 _DATED = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:\.r(\d+))?)?)?$")
 _RELATIVE = re.compile(r"^(latest|first)(?:~(\d+))?$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -124,8 +123,11 @@ def exactness(*texts: str) -> Exactness:
 def version(name: str) -> tuple[str, int] | None:
     """A stored version's own name (``2015-03-06``, ``2015-03-06.r2``: what the store
     writes) → its date and revision; None for anything else (a path, a relative ref)."""
-    found = _VERSION.match(name)
-    return (found.group(1), int(found.group(2) or 1)) if found else None
+    found = _DATED.match(name)
+    if found is None or found.group(3) is None:
+        return None
+    year, month, day, revision = found.groups()
+    return f"{year}-{month}-{day}", int(revision or 1)
 
 
 def split_country(text: str) -> tuple[str | None, str]:
