@@ -8,9 +8,12 @@ Builds a store of 200 countries, one snapshot each, with the bookkeeping a fetch
 (`.state.json`: name, ISO codes, URL, validators, last check), then times, alternating the
 two trees so that the machine's drift hits both alike:
 1. `monitor show IRQ --format json` (a real process; the lookup by ISO code is the point),
-   median wall time;
+   median wall time, and median CPU time (user + system) of the process, which a machine
+   shared with other jobs disturbs less;
 2. `GET /api/countries` (every country and its snapshot dates) against a real
-   `monitor serve` on 127.0.0.1, median over sequential requests on one keep-alive client.
+   `monitor serve` on 127.0.0.1, median over sequential requests on one keep-alive client;
+3. the lookup alone, in a process of each tree: `find_country(store, "IRQ")`, median of
+   50 calls; and `monitor --help`, the CLI's start-up, which no lookup can make faster.
 The "before" tree is REV of this clone, unpacked with `git archive` into a temporary folder
 and put first on PYTHONPATH (so it runs with this checkout's installed dependencies).
 Lower is better; the goal is before / after >= 5 for both.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pycountry
 from bench_serve import start
-from common import timed
 
 from monitor.core.extract import extract
 from monitor.core.parse import parse
@@ -79,6 +82,35 @@ def unpack(rev: str, into: Path) -> Path:
     return target
 
 
+def cpu_and_wall(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """CPU time (user + system) and wall time of one run of ``cmd``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
+
+
+LOOKUP = """
+import statistics, time
+from monitor.edges.store import Store, find_country
+store, times = Store("snapshots"), []
+for _ in range(50):
+    start = time.perf_counter()
+    assert find_country(store, "IRQ") == "iraq"
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
+
+
+def lookup_alone(cwd: Path, env: dict[str, str]) -> float:
+    run = subprocess.run(
+        [sys.executable, "-c", LOOKUP], cwd=cwd, env=env, capture_output=True, check=True
+    )
+    return float(run.stdout)
+
+
 def requests(base: str, count: int) -> list[float]:
     """Wall time of ``count`` sequential ``GET /api/countries`` on one connection."""
     import httpx
@@ -112,9 +144,17 @@ def main() -> None:
             out = [subprocess.run(show, cwd=tmp, env=side_env, capture_output=True, check=True)]
             assert b'"iso3": "IRQ"' in out[0].stdout
         shows: dict[str, list[float]] = {side: [] for side in trees}
+        cpus: dict[str, list[float]] = {side: [] for side in trees}
         for _ in range(opts.rounds):
             for side, side_env in trees.items():
-                shows[side].append(timed(show, str(tmp), side_env))
+                cpu, wall = cpu_and_wall(show, tmp, side_env)
+                shows[side].append(wall)
+                cpus[side].append(cpu)
+        helps: dict[str, list[float]] = {side: [] for side in trees}
+        for _ in range(opts.rounds):
+            for side, side_env in trees.items():
+                helps[side].append(cpu_and_wall([*show[:3], "--help"], tmp, side_env)[0])
+        lookups = {side: [lookup_alone(tmp, side_env)] for side, side_env in trees.items()}
         serves: dict[str, list[float]] = {side: [] for side in trees}
         for _ in range(3):
             for side, side_env in trees.items():
@@ -131,13 +171,17 @@ def main() -> None:
                     server.wait(10)
     print(f"{opts.countries} countries; before = {opts.before}, after = this checkout")
     for label, found, unit in (
-        ("monitor show IRQ (process)", shows, f"median of {opts.rounds}"),
+        ("monitor show IRQ (process), wall", shows, f"median of {opts.rounds}"),
+        ("monitor show IRQ (process), CPU", cpus, f"median of {opts.rounds}"),
         ("GET /api/countries", serves, f"median of {3 * opts.requests}"),
+        ("find_country(store, 'IRQ') in-process", lookups, "median of 50"),
     ):
         before, after = statistics.median(found["before"]), statistics.median(found["after"])
         print(f"{label}, {unit} (lower is better):")
         print(f"  before {before * 1e3:7.1f} ms   after {after * 1e3:7.1f} ms")
         print(f"  before / after = {before / after:.1f} (goal >= 5)")
+    floor = statistics.median(helps["after"])
+    print(f"`monitor --help` CPU (start-up, the floor of any command): {floor * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":
