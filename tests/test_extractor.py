@@ -13,8 +13,7 @@ from monitor.edges.extraction import Bounds, Extractor
 from monitor.errors import ExtractError, ParseError
 from tests.conftest import TAJIKISTAN_SEED
 from tests.helpers import IRAQ
-from tests.pdfs import text_to_pdf
-from tests.test_hostile_documents import hostile_pdfs
+from tests.pdfs import hostile_pdfs, text_to_pdf
 
 TAJIKISTAN = TAJIKISTAN_SEED.read_bytes()
 

@@ -90,9 +90,9 @@ _PROCESS = {"own": False}  # True when this process is the command (not a test's
 def settle() -> None:
     """Hide what start-up built from the garbage collector: the modules, classes and
     functions of a command (some 40,000 objects that live until exit) would otherwise be
-    walked by every full collection, the one at exit included (about 20 ms each). Called
-    by a command whose imports are done, before its real work; only when the process is
-    the command's own (a process that runs commands in turn would keep their garbage)."""
+    walked by every full collection, the one at exit included. Called by a command whose
+    imports are done, before its real work; only when the process is the command's own (a
+    process that runs commands in turn would keep their garbage)."""
     if _PROCESS["own"]:
         gc.freeze()
 
