@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from monitor.core.overview import Cell, CountryNow, Dated, Figure
+from monitor.core.overview import Cell, CountryNow, Dated, Figure, Mark
 from monitor.edges.shapes import HEIGHT, WIDTH, world_shapes
 from monitor.render.charts import share_chart
 from monitor.render.templating import human_date, shown_source
@@ -31,8 +31,8 @@ SHAPES = {"IRQ": "M1,1L2,2L1,2Z", "TJK": "M3,3L4,4L3,4Z", "FRA": "M5,5L6,6L5,6Z"
 def test_categories_now_and_as_of_an_earlier_date():
     nows = [now("iraq", "IRQ", True), now("tajikistan", "TJK", False, "planned")]
     marks = {
-        "iraq": [("2015-03-06", 1, ()), ("2016-02-10", 1, ("national_cirt",))],
-        "tajikistan": [("2016-03-01", 1, ())],
+        "iraq": [Mark("2015-03-06", 1, ()), Mark("2016-02-10", 1, ("national_cirt",))],
+        "tajikistan": [Mark("2016-03-01", 1, ())],
     }
     latest = world_map(SHAPES, nows, marks, "national_cirt")
     assert {r.slug: r.category for r in latest.regions} == {"iraq": "yes", "tajikistan": "planned"}
@@ -64,7 +64,7 @@ def test_shapes_come_from_the_package_projected_and_small():
     xs, ys = numbers[0::2], numbers[1::2]
     assert all(0 <= x <= WIDTH for x in xs) and all(0 <= y <= HEIGHT for y in ys)
     # Iraq lies east of the middle of the map and north of the equator
-    assert WIDTH / 2 < min(xs) and max(ys) < HEIGHT / 2
+    assert min(xs) > WIDTH / 2 and max(ys) < HEIGHT / 2
     assert sum(len(d) for d in shapes.values()) < 200_000  # the page weight stays reasonable
 
 

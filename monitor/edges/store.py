@@ -1,9 +1,11 @@
 """The snapshot store: one folder per country, one JSON file per version, never overwritten.
 
 Layout (see ../shared/DESIGN.md): ``<root>/<slug>/<YYYY-MM-DD>[.rN].json`` beside the raw
-document it came from, and ``<root>/<slug>/state.json``. File names carry everything
-needed to list and resolve refs, so neither reads a snapshot file. Every write is atomic
-(temp file, fsync, rename); every read-modify-write holds the store lock.
+document it came from, and every country's fetch bookkeeping in ``<root>/.state.json``
+(``edges/state``). File names carry everything needed to list and resolve refs, so neither
+reads a snapshot file. A snapshot file is read whole into typed values at one place
+(``load``, through ``jsonform.convert``); one that does not fit is ``SnapshotDamaged``. Every
+write is atomic (temp file, fsync, rename); every read-modify-write holds the store lock.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.core.countries import resolve, slugify, suggest
-from monitor.core.jsonform import dumps, loads
-from monitor.core.profile import Profile, from_dict, to_dict
+from monitor.core import refs as grammar
+from monitor.core.countries import Country, KnownCountries, slugify
+from monitor.core.jsonform import convert, dumps, loads
+from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
     Capture,
     Outcome,
@@ -30,19 +33,17 @@ from monitor.core.snapshot import (
     Snapshot,
     SnapshotRef,
     Source,
+    StoredSnapshot,
     content_hash,
     source_data,
 )
 from monitor.edges.files import remove_temp_files, write_all
 from monitor.edges.state import CountryState, all_states, country_states
-from monitor.errors import SnapshotNotFound, StoreError
+from monitor.errors import SnapshotDamaged, SnapshotNotFound, StoreError
 
 SCHEMA = 1
 log = logging.getLogger("monitor")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.json$")
-_REF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")
-_RELATIVE = re.compile(r"^(latest|first)(?:~(\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,18 @@ class Batch:
     def failed(self, error: StoreError) -> list[SaveResult | StoreError]:
         """The results once writing the files failed: the items being written failed."""
         return [error if i in self.writing else r for i, r in enumerate(self.results)]
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """A snapshot file as it is now, known without reading it. The store never rewrites a
+    file in place (it writes a new one and renames it over), so a file whose identity is
+    unchanged holds the same content: what the report cache and the service key on."""
+
+    path: str
+    inode: int
+    size: int
+    mtime_ns: int
 
 
 def check_slug(slug: str) -> str:
@@ -165,44 +178,45 @@ class Store:
             return []
         found = []
         for entry in os.scandir(directory):
-            match = _NAME.match(entry.name)
-            if match:
-                found.append(SnapshotRef(match.group(1), int(match.group(2) or 1), slug))
+            stem = entry.name.removesuffix(".json")
+            named = grammar.version(stem) if stem != entry.name else None
+            if named is not None:
+                found.append(SnapshotRef(*named, slug))
         return sorted(found)
 
-    def resolve(self, slug: str, ref: str) -> SnapshotRef:
-        """``YYYY-MM-DD``, ``YYYY-MM-DD.rN``, ``latest``, ``previous``, ``first``, ``latest~N``."""
-        refs = self.refs(slug)
-        if not refs:
-            raise SnapshotNotFound(f"{slug}: no snapshots stored")
-        wanted = ref.strip().lower()
-        if wanted == "previous":
-            wanted = "latest~1"
-        relative = _RELATIVE.match(wanted)
-        if relative:
-            back = int(relative.group(2) or 0)
-            index = len(refs) - 1 - back if relative.group(1) == "latest" else back
-            if 0 <= index < len(refs):
-                return refs[index]
-            raise SnapshotNotFound(
-                f"{slug}: {ref} goes beyond the {len(refs)} snapshots stored ({_list_refs(refs)})"
-            )
-        exact = _REF.match(wanted)
-        if exact:
-            same_day = [r for r in refs if r.key == exact.group(1)]
-            if exact.group(2):
-                same_day = [r for r in same_day if r.revision == int(exact.group(2))]
-            if same_day:
-                return same_day[-1]
-        raise SnapshotNotFound(f"{slug}: no snapshot {ref!r}; stored: {_list_refs(refs)}")
+    def find_ref(self, slug: str, ref: str) -> SnapshotRef:
+        """The stored version a ref names (``core/refs``: ``2016-02-10``, ``2016-02-10.r2``,
+        ``2016``, ``2016-02``, ``latest``, ``previous``, ``first``, ``latest~N``)."""
+        return grammar.pick(self.refs(slug), ref, slug)
 
     def path(self, ref: SnapshotRef) -> Path:
         return self.country_dir(ref.slug) / f"{ref.name}.json"
 
+    def identity(self, ref: SnapshotRef) -> FileIdentity | None:
+        """The identity of a snapshot's file now (see ``FileIdentity``); None when it is gone."""
+        return self.identities([ref])[0]
+
+    def identities(self, refs: Sequence[SnapshotRef]) -> list[FileIdentity | None]:
+        """``identity`` of many files, each country's folder checked once."""
+        folders: dict[str, Path] = {}
+        out: list[FileIdentity | None] = []
+        for ref in refs:
+            if ref.slug not in folders:
+                folders[ref.slug] = self.country_dir(ref.slug)
+            path = os.path.join(folders[ref.slug], f"{ref.name}.json")
+            try:
+                stat = os.stat(path, follow_symlinks=False)
+            except OSError:
+                out.append(None)
+                continue
+            out.append(FileIdentity(path, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+        return out
+
     def load(self, ref: SnapshotRef) -> Snapshot:
+        """A stored snapshot; a file that is not one is ``SnapshotDamaged``, naming it."""
         path = self.path(ref)
         try:
-            data = loads(_read_no_link(path))
+            raw = _read_no_link(path)
         except FileNotFoundError as exc:
             raise SnapshotNotFound(f"{path}: no such snapshot") from exc
         except OSError as exc:
@@ -211,29 +225,22 @@ class Store:
                     f"{path}: a symbolic link inside the store; the store never follows links"
                 ) from exc
             raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except ValueError as exc:
-            raise StoreError(f"{path}: corrupt snapshot ({exc})") from exc
         try:
-            if data.get("schema") != SCHEMA:
-                raise StoreError(f"{path}: unknown snapshot schema {data.get('schema')!r}")
-            source = Source(**data["source"])
-            if datetime.fromisoformat(source.seen_at).tzinfo is None:
-                raise StoreError(
-                    f"{path}: corrupt snapshot (seen_at {source.seen_at!r} has no timezone)"
-                )
-            from monitor.core.findings import rederive  # the rules: only readers need them
+            stored = convert(loads(raw), StoredSnapshot)
+            profile = from_stored(stored.profile)
+        except (ValueError, SnapshotDamaged) as exc:  # not JSON, Malformed, another schema
+            raise SnapshotDamaged(f"{path}: corrupt snapshot ({exc})") from exc
+        if stored.schema != SCHEMA:
+            raise SnapshotDamaged(f"{path}: unknown snapshot schema {stored.schema!r}")
+        from monitor.core.findings import rederive  # the rules: only readers need them
 
-            return Snapshot(
-                ref=ref,
-                profile=rederive(from_dict(data["profile"])),  # judged by today's rules
-                source=source,
-                dated_by=data["dated_by"],
-                content_sha256=data["content_sha256"],
-            )
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"{path}: corrupt snapshot ({type(exc).__name__}: {exc})") from exc
+        return Snapshot(
+            ref=ref,
+            profile=rederive(profile),  # judged by today's rules
+            source=stored.source,
+            dated_by=stored.dated_by,
+            content_sha256=stored.content_sha256,
+        )
 
     def read_states(self, repair: bool = True) -> dict[str, CountryState]:
         """Every country's bookkeeping (``.state.json``; a country it does not know yet is
@@ -244,6 +251,34 @@ class Store:
             if slug not in states and (self.root / slug / "state.json").is_file():
                 states[slug] = country_states(self.country_dir(slug), slug).read(repair)
         return states
+
+    def stored_states(self) -> dict[str, CountryState | StoreError]:
+        """Each stored country's bookkeeping, the file read once; where it cannot be read
+        (damaged, for a reader that does not repair), each country's own answer: its
+        bookkeeping or the error, so one damaged file costs only what it holds."""
+        slugs = self.countries()
+        try:
+            states = self.read_states()
+            return {slug: states.get(slug) or CountryState(slug) for slug in slugs}
+        except StoreError:
+            pass
+        found: dict[str, CountryState | StoreError] = {}
+        for slug in slugs:
+            try:
+                found[slug] = self.read_state(slug)
+            except StoreError as exc:
+                found[slug] = exc
+        return found
+
+    def known_countries(self) -> KnownCountries:
+        """The stored countries as the lookup knows them: slug, and where the bookkeeping
+        says, name and ISO codes."""
+        return KnownCountries(
+            Country(state.country or slug, state.iso2, state.iso3, slug)
+            if isinstance(state, CountryState)
+            else Country(slug, None, None, slug)
+            for slug, state in self.stored_states().items()
+        )
 
     def read_state(self, slug: str, repair: bool = True) -> CountryState:
         """A country's bookkeeping (see ``read_states``)."""
@@ -373,7 +408,7 @@ class Store:
         ref = SnapshotRef(key, revision, slug)
         raw_name = f"{ref.name}.{_RAW_EXTENSIONS.get(item.kind, 'bin')}"
         source = Source(
-            seen_at=now.isoformat(timespec="seconds"),
+            seen_at=now.replace(microsecond=0),  # stored to the second
             sha256=hashlib.sha256(item.raw).hexdigest(),
             content_type=item.content_type,
             url=item.url,
@@ -419,38 +454,21 @@ def _read_no_link(path: Path) -> bytes:
         return file.read()
 
 
-def _list_refs(refs: list[SnapshotRef], limit: int = 12) -> str:
-    names = [r.name for r in refs]
-    if len(names) > limit:
-        names = [*names[: limit // 2], "…", *names[-limit // 2 :]]
-    return ", ".join(names)
-
-
 def find_country(store: Store, query: str) -> str:
-    """The stored country a user means: slug, ISO code or name, any case.
+    """The stored country a user means (``KnownCountries.find``: slug, ISO code, name or
+    ITU spelling, any case); the bookkeeping is read once, and not at all for a slug.
 
     An unknown country is a ``SnapshotNotFound`` suggesting close matches.
     """
-    known = store.countries()
-    wanted = query.strip()
-    if slugify(wanted) in known:
-        return slugify(wanted)
-    states = {}
-    for slug in known:
-        try:
-            states[slug] = store.read_state(slug)
-        except StoreError:
-            continue
-    upper = wanted.upper()
-    for slug, state in states.items():
-        if upper in (state.iso2, state.iso3) or wanted.lower() == state.country.lower():
-            return slug
-    resolved = resolve(wanted).slug
-    if resolved in known:
-        return resolved
-    names = known + [s.country for s in states.values() if s.country]
-    close = suggest(wanted, names)
+    slug = slugify(query.strip())
+    if slug in store.countries():  # the rule's first step, without reading the bookkeeping
+        return slug
+    known = store.known_countries()
+    found = known.find(query)
+    if found is not None:
+        return found.slug
+    close = known.suggest(query)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    if not known:
+    if not known.countries:
         hint = f"; the store {store.root} is empty (run `monitor fetch` or `monitor import`)"
     raise SnapshotNotFound(f"no country {query!r} in the store{hint}")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from monitor.core.periods import period_named, week_of
@@ -15,7 +14,6 @@ from monitor.pipeline.history import History, all_histories, country_history
 from monitor.pipeline.mapping import DEFAULT, keys_of, world_of
 from monitor.pipeline.reporting import build_digest
 from monitor.render.feed import atom_feed
-from monitor.render.text import headline
 from monitor.render.html import (
     Filters,
     country_html,
@@ -24,8 +22,7 @@ from monitor.render.html import (
     map_html,
     overview_html,
 )
-
-PERIOD = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})$")
+from monitor.render.text import headline
 
 
 def _gathered(store: Store, history: History) -> Gathered:
@@ -98,8 +95,6 @@ def country_page(
 def digest_page(store: Store, label: str, now: datetime, history: History = country_history) -> str:
     """The digest of ``2026-W47`` or ``since-2026-01-01``; any other label is not found."""
     try:
-        if not PERIOD.match(label):
-            raise ValueError(label)
         period = period_named(label, now)
     except ValueError as exc:
         raise SnapshotNotFound(
@@ -109,5 +104,8 @@ def digest_page(store: Store, label: str, now: datetime, history: History = coun
     return digest_html(digest, summarise(digest))
 
 
-def feed(store: Store, base_url: str, now: datetime, history: History = country_history) -> str:
-    return atom_feed(_gathered(store, history).feed, base_url, now)
+def feed(
+    store: Store, base_url: str, now: datetime, weeks: int, history: History = country_history
+) -> str:
+    """The Atom feed of the changes seen in the last ``weeks`` ISO weeks (``feed_weeks``)."""
+    return atom_feed(_gathered(store, history).feed, base_url, now, weeks)

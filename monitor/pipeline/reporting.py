@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from monitor.config import Config
 from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.core.refs import parse_period
 from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
 from monitor.edges.files import remove_temp_files, write_atomic
@@ -29,8 +29,6 @@ from monitor.render.html import (
     overview_html,
 )
 from monitor.render.text import digest_text, headline, subject
-
-_REPORT_NAME = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})\.html$")
 
 
 @dataclass(frozen=True)
@@ -99,9 +97,7 @@ def write_reports(
         if history.slug in found.reread:
             _write(pages / f"{history.slug}.html", country_html(history, now))
             written += 1
-    weeks = sorted(
-        {p.name[: -len(".html")] for p in root.glob("*.html") if _REPORT_NAME.match(p.name)}
-    )
+    weeks = sorted({p.stem for p in root.glob("*.html") if parse_period(p.stem)})
     world = world_of(found)
     search = f"{config.reports.base_url}search" if config.reports.base_url else None
     _write(

@@ -96,23 +96,23 @@ def world_map(
     as_of: str | None = None,
 ) -> WorldMap:
     """The map of ``key`` as of ``as_of`` (``YYYY``, ``YYYY-MM`` or a day; None: latest)."""
-    every = sorted(m[0] for rows in marks.values() for m in rows)
+    every = sorted(m.day for rows in marks.values() for m in rows)
     day = last_day(as_of) if as_of else (every[-1] if every else date.min.isoformat())
     recent = (date.fromisoformat(day) - min(RECENT, date.fromisoformat(day) - date.min)).isoformat()
     regions, covered = [], set()
     counts = dict.fromkeys(CATEGORIES, 0)
     for now in nows:
-        rows = sorted(marks.get(now.slug, ()))
-        then = [m for m in rows if m[0] <= day]
+        rows = sorted(marks.get(now.slug, ()), key=lambda m: (m.day, m.revision))
+        then = [m for m in rows if m.day <= day]
         if not then:
             continue
         if then[-1] == rows[-1]:
             category, word = _category(now, key)
         else:
-            category = "yes" if key in then[-1][2] else "earlier"
+            category = "yes" if key in then[-1].yes else "earlier"
             word = "yes" if category == "yes" else "not yes"
-        had = [key in m[2] for m in then]
-        changed = any(then[i][0] > recent and had[i] != had[i - 1] for i in range(1, len(then)))
+        had = [key in m.yes for m in then]
+        changed = any(then[i].day > recent and had[i] != had[i - 1] for i in range(1, len(then)))
         counts[category] += 1
         covered.add(now.iso3)
         regions.append(

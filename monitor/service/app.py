@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -27,8 +26,9 @@ from monitor import __version__
 from monitor.config import Config
 from monitor.core.jsonform import dumps
 from monitor.core.periods import Clock, CountryHistory
+from monitor.core.refs import Exactness, exactness, parse_period
 from monitor.core.snapshot import Snapshot
-from monitor.edges.store import Store
+from monitor.edges.store import FileIdentity, Store
 from monitor.errors import MonitorError, SnapshotNotFound
 from monitor.pipeline import pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
@@ -36,7 +36,7 @@ from monitor.pipeline.history import country_history
 from monitor.render.errorpage import error_html
 from monitor.render.html import Filters, to_html
 from monitor.render.json_forms import snapshot_data, to_json
-from monitor.service.cache import Bounded, CachedStore, FileKey
+from monitor.service.cache import Bounded, CachedStore
 from monitor.service.guard import AccessLog, PathGuard
 from monitor.service.openapi import openapi
 
@@ -45,11 +45,10 @@ log = logging.getLogger("monitor")
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 IMMUTABLE = "public, max-age=31536000, immutable"  # only exact revisions: YYYY-MM-DD.rN
-DATED = "public, max-age=86400"  # a date names its newest revision: a new one may come
+DATED = "public, max-age=86400"  # a date, month or year names its newest version: one may come
 MOVING = "public, max-age=60"  # latest, previous, first, latest~N; and every page
+_CACHE_CONTROL = {Exactness.REVISION: IMMUTABLE, Exactness.DATED: DATED, Exactness.MOVING: MOVING}
 MAX_ARGUMENT = 100  # characters: a country or ref longer than this names nothing
-_REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}\.r\d+$", re.I)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RENDER: dict[str, tuple[Callable[[Any], str], str]] = {
     "diff.json": (to_json, JSON),
     "diff.html": (to_html, HTML),
@@ -58,11 +57,7 @@ _RENDER: dict[str, tuple[Callable[[Any], str], str]] = {
 
 def cache_control(*refs: str) -> str:
     """How long an answer about these refs stays right."""
-    if all(_REVISION.match(r) for r in refs):
-        return IMMUTABLE
-    if all(_REVISION.match(r) or _DATE.match(r) for r in refs):
-        return DATED
-    return MOVING
+    return _CACHE_CONTROL[exactness(*refs)]
 
 
 def etag(form: str, *snapshots: Snapshot) -> str:
@@ -98,13 +93,13 @@ class Service:
         self.config, self.clock = config, clock
         self.store = CachedStore(config.storage.snapshots, size=cache_size)
         self.bodies: Bounded[str, bytes] = Bounded(512)
-        self.tags: Bounded[tuple[str, FileKey, FileKey], str] = Bounded(cache_size)
-        self.histories: Bounded[tuple[FileKey | None, ...], CountryHistory] = Bounded(512)
+        self.tags: Bounded[tuple[str, FileIdentity, FileIdentity], str] = Bounded(cache_size)
+        self.histories: Bounded[tuple[FileIdentity | None, ...], CountryHistory] = Bounded(512)
 
     def history(self, store: Store, slug: str) -> CountryHistory:
         """A country's history (every consecutive pair diffed), made again only when one of
         its snapshot files is added, replaced or removed."""
-        key = tuple(self.store.file_key(ref) for ref in store.refs(slug))
+        key = tuple(self.store.identities(store.refs(slug)))
         return self.histories.get_or_make(key, lambda: country_history(store, slug))
 
     # -- pages -------------------------------------------------------------------------
@@ -145,7 +140,7 @@ class Service:
         """``/weeks/2026-W47`` → ``/2026-W47.html``, where the digest's relative links work."""
         week = request.path_params["week"].removesuffix(".html")
         checked(week)
-        if not pages.PERIOD.match(week):
+        if parse_period(week) is None:
             raise SnapshotNotFound(f"no week {week!r}: a week is named like 2026-W47")
         return RedirectResponse(f"/{week}.html", status_code=308)
 
@@ -158,7 +153,8 @@ class Service:
         return RedirectResponse(f"/countries/{where.replace('/', '/diff/', 1)}", status_code=303)
 
     def feed(self, request: Request) -> Response:
-        body = pages.feed(self.store, str(request.base_url), self.clock(), self.history)
+        weeks = self.config.reports.feed_weeks
+        body = pages.feed(self.store, str(request.base_url), self.clock(), weeks, self.history)
         return Response(body, media_type="application/atom+xml", headers=_moving())
 
     def diff_page(self, request: Request) -> Response:
