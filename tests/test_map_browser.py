@@ -102,3 +102,24 @@ def test_pages_fit_pass_axe_and_lead_home(browser, base, tmp_path, width):
     browser.get(f"{base}/{week}.html")
     assert axe_violations(browser) == [], ("digest", width)
     keep(browser, tmp_path / f"digest-{width}.png")
+
+
+def test_overview_filters_and_the_snapshot_picker_work_without_a_script(base):
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=10) as client:
+        kept = client.get("/overview", params={"indicator": "national_cirt", "value": "yes"})
+        assert kept.status_code == 200
+        assert '<tr id="iraq"' in kept.text and "1 of 1 shown" in kept.text
+        assert '<option value="national_cirt" selected>' in kept.text  # kept in the form
+        none = client.get("/overview", params={"indicator": "national_cirt", "value": "planned"})
+        assert '<tr id="iraq"' not in none.text and "0 of 1 shown" in none.text
+        recent = client.get("/overview", params={"since": "2016-01-01"})
+        assert '<tr id="iraq"' in recent.text  # its CIRT dates from 2016-01-10
+        later = client.get("/overview", params={"since": "2016-06-01"})
+        assert '<tr id="iraq"' not in later.text
+        picked = client.get("/countries/iraq/diff", params={"old": "first", "new": "latest"})
+        assert picked.status_code == 303
+        assert picked.headers["location"] == "/countries/iraq/diff/first/latest"
+        page = client.get("/countries/iraq.html").text
+        assert '<form id="compare"' in page and 'action="iraq/diff"' in page

@@ -44,3 +44,25 @@ def test_every_command_has_an_example_in_its_help():
         assert command is not None
         assert command.help is not None, name
         assert "Example: monitor" in command.help, name
+
+
+def normalised_demo(text: str, root: str) -> str:
+    """The demo's output as README.md shows it: its temporary folder, the current week and
+    the way the command was invoked replaced by fixed ones."""
+    text = text.replace(root, "/tmp/monitor-demo-x1y2")
+    text = re.sub(
+        r"\d{4}-W\d{2}: \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}",
+        "2026-W48: 2026-11-23 to 2026-11-29",
+        text,
+    )
+    text = re.sub(r"\d{4}-W\d{2}\.html", "2026-W48.html", text)
+    return re.sub(r"(?m)^(explore: +).*?monitor --config ", r"\1monitor --config ", text)
+
+
+def test_the_readme_shows_what_the_demo_prints(tmp_path):
+    from tests.helpers import run_cli
+
+    ran = run_cli("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    shown = README.split("```\nround 1:", 1)[1].split("```", 1)[0]
+    assert normalised_demo(ran.stdout, str(tmp_path / "demo")) == "round 1:" + shown

@@ -84,3 +84,35 @@ def test_dates_for_people_and_files_by_name():
     assert shown_source("/tmp/x1/Iraq.pdf") == "Iraq.pdf"
     assert shown_source("C:\\Users\\me\\Iraq.pdf") == "Iraq.pdf"
     assert shown_source("https://www.itu.int/a/Iraq.pdf") == "https://www.itu.int/a/Iraq.pdf"
+
+
+def test_written_reports_show_no_local_path_and_lead_home(tmp_path):
+    from xml.etree import ElementTree
+
+    from tests.helpers import IRAQ, IRAQ_LATER, import_files, run_cli, write_config
+
+    assert str(tmp_path).startswith("/tmp/")
+    write_config(tmp_path)
+    import_files(tmp_path, ("Iraq-2015.txt", IRAQ), ("Iraq-2016.txt", IRAQ_LATER))
+    ran = run_cli("report", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    reports = tmp_path / "reports"
+    pages = [p for p in reports.rglob("*") if p.suffix in (".html", ".svg", ".atom")]
+    assert {"index.html", "overview.html", "map.html", "map-national_cirt.svg"} <= {
+        p.name for p in pages
+    }
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "/tmp/" not in text, page.name
+        if page.suffix == ".html":
+            assert re.search(r'<a href="(\.\./)?index\.html">', text), page.name
+    country = (reports / "countries" / "iraq.html").read_text(encoding="utf-8")
+    assert "Source document: Iraq-2016.txt." in country  # the file by its name
+    svg = ElementTree.parse(reports / "map-national_cirt.svg").getroot()
+    drawn = {
+        p.get("data-country"): p.get("fill")
+        for p in svg.iter("{http://www.w3.org/2000/svg}path")
+        if p.get("data-country")
+    }
+    assert drawn == {"iraq": "#1a7f37"}
+    assert (reports / "map-national_cirt.svg").stat().st_size < 250_000
