@@ -53,7 +53,7 @@ def test_last_day_of_a_month_a_year_and_a_day():
     assert last_day("2015-12") == "2015-12-31"
     assert last_day("2015") == "2015-12-31"
     assert last_day("2015-06-03") == "2015-06-03"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a date like 2015, 2015-03 or 2015-03-06"):
         last_day("June")
 
 

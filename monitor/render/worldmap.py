@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from monitor.core.overview import CountryNow, Mark, short_label
+from monitor.core.refs import date_bound
 
 # category → (legend label, fill colour); the colours keep 3:1 contrast with the white page
 CATEGORIES: dict[str, tuple[str, str]] = {
@@ -70,7 +71,8 @@ class WorldMap:
 
 def last_day(as_of: str) -> str:
     """``2015-06`` → ``2015-06-30``, ``2015`` → ``2015-12-31``; a day is itself. A ValueError
-    for anything else."""
+    for anything else (``core.refs`` says what a date looks like)."""
+    date_bound(as_of)
     parts = as_of.split("-")
     if len(parts) == 3:
         return date.fromisoformat(as_of).isoformat()
