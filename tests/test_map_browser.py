@@ -123,3 +123,14 @@ def test_overview_filters_and_the_snapshot_picker_work_without_a_script(base):
         assert picked.headers["location"] == "/countries/iraq/diff/first/latest"
         page = client.get("/countries/iraq.html").text
         assert '<form id="compare"' in page and 'action="iraq/diff"' in page
+
+
+def test_diff_pages_link_back_and_to_their_neighbours(base):
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=10) as client:
+        page = client.get("/countries/iraq/diff/first/latest").text
+        assert '<a href="/countries/iraq.html">Back to Iraq</a>' in page
+        assert 'rel="prev"' not in page and 'rel="next"' not in page  # the whole history
+        one = client.get("/countries/iraq/diff/first/first").text
+        assert 'rel="next" href="/countries/iraq/diff/2015-03-06/2016-01-10"' in one

@@ -17,9 +17,15 @@ from monitor.render.worldmap import WorldMap
 LATEST = 12  # changes listed first on the index
 
 
-def to_html(comparison: Comparison) -> str:
-    """A standalone page: inline CSS, no scripts, readable on a phone and on paper."""
-    return render("diff.html", c=comparison)
+Neighbours = tuple[tuple[str, str] | None, tuple[str, str] | None]
+"""The diffs before and after one (old ref, new ref), as the service links them."""
+
+
+def to_html(comparison: Comparison, around: Neighbours | None = None) -> str:
+    """A standalone page: inline CSS, no scripts, readable on a phone and on paper. With
+    ``around`` (the service), a site page: the header, a link back to the country and to
+    the diffs before and after it."""
+    return render("diff.html", c=comparison, around=around, site=around is not None)
 
 
 def digest_html(digest: Digest, summary: DigestSummary) -> str:

@@ -27,14 +27,14 @@ from monitor.config import Config
 from monitor.core.jsonform import dumps
 from monitor.core.periods import Clock, CountryHistory
 from monitor.core.refs import Exactness, exactness, parse_period
-from monitor.core.snapshot import Snapshot
+from monitor.core.snapshot import Snapshot, SnapshotRef
 from monitor.edges.store import FileIdentity, Store
 from monitor.errors import MonitorError, SnapshotNotFound
 from monitor.pipeline import pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
 from monitor.pipeline.history import country_history
 from monitor.render.errorpage import error_html
-from monitor.render.html import Filters, to_html
+from monitor.render.html import Filters, Neighbours, to_html
 from monitor.render.json_forms import snapshot_data, to_json
 from monitor.service.cache import Bounded, CachedStore
 from monitor.service.guard import AccessLog, PathGuard
@@ -199,15 +199,33 @@ class Service:
         checked(country, old, new)
         old_ref, new_ref = resolve_pair(self.store, country, old, new)
         (before, old_key), (after, new_key) = map(self.store.load_keyed, (old_ref, new_ref))
-        tag = self.tags.get_or_make((form, old_key, new_key), lambda: etag(form, before, after))
+        around = _neighbours(self.store, old_ref, new_ref) if form == "diff.html" else None
+        shape = f"{form}\0{around}"  # the page links to the diffs around it
+        tag = self.tags.get_or_make((shape, old_key, new_key), lambda: etag(shape, before, after))
         headers = {"ETag": tag, "Cache-Control": cache_control(old, new)}
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         render, media_type = _RENDER[form]
         body = self.bodies.get_or_make(
-            tag, lambda: render(compare_snapshots(before, after)).encode()
+            tag,
+            lambda: (
+                to_html(compare_snapshots(before, after), around)
+                if around is not None
+                else render(compare_snapshots(before, after))
+            ).encode(),
         )
         return Response(body, media_type=media_type, headers=headers)
+
+
+def _neighbours(store: Store, old: SnapshotRef, new: SnapshotRef) -> Neighbours:
+    """The diff before this one (the version before OLD → OLD) and after it (NEW → the
+    version after NEW), by ref name; None at either end of the history."""
+    names = [r.name for r in store.refs(old.slug)]
+    first, last = names.index(old.name), names.index(new.name)
+    return (
+        (names[first - 1], names[first]) if first > 0 else None,
+        (names[last], names[last + 1]) if last + 1 < len(names) else None,
+    )
 
 
 def _moving() -> dict[str, str]:
