@@ -58,8 +58,9 @@ def test_the_date_control_changes_the_colours(browser, base):
     browser.get(f"{base}/map?indicator=national_cirt")
     latest = fills(browser)
     assert latest == {"iraq": "#1a7f37"}  # Iraq's 2016 profile: IQ-CERT exists
-    legend = browser.find_elements("css selector", "svg.worldmap .legend text")
-    assert [t.text.split(":")[0] for t in legend][:3] == ["yes", "planned or draft", "no"]
+    legend = browser.find_elements("css selector", ".maplegend li")
+    assert all(li.is_displayed() for li in legend)
+    assert [li.text for li in legend][:3] == ["yes: 1", "planned or draft: 0", "no: 0"]
     browser.find_element("link text", "2015-12").click()
     assert "as_of=2015-12" in browser.current_url
     then = fills(browser)
