@@ -135,3 +135,24 @@ def test_diff_pages_link_back_and_to_their_neighbours(base):
         assert 'rel="prev"' not in page and 'rel="next"' not in page  # the whole history
         one = client.get("/countries/iraq/diff/first/first").text
         assert 'rel="next" href="/countries/iraq/diff/2015-03-06/2016-01-10"' in one
+
+
+def test_written_overview_keeps_its_filter_in_the_url(browser, tmp_path):
+    from tests.helpers import IRAQ, import_files, run_cli, write_config
+
+    write_config(tmp_path)
+    import_files(tmp_path, ("a.txt", IRAQ), ("b.txt", LATER))
+    assert run_cli("report", cwd=tmp_path).returncode == 0
+    page = (tmp_path / "reports" / "overview.html").as_uri()
+    browser.set_window_size(1280, 900)
+    browser.get(page + "?indicator=national_cirt&value=no")
+    assert browser.find_element("id", "iraq").is_displayed() is False  # Iraq: yes
+    assert browser.find_element("id", "value").get_attribute("value") == "no"
+    browser.get(page + "?indicator=national_cirt&value=yes")
+    assert browser.find_element("id", "iraq").is_displayed()
+    browser.execute_script(
+        "var v = document.getElementById('value'); v.value = 'unknown';"
+        "v.dispatchEvent(new Event('change'));"
+    )
+    assert browser.current_url.endswith("?indicator=national_cirt&value=unknown")
+    assert not browser.find_element("id", "iraq").is_displayed()
