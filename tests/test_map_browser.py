@@ -156,3 +156,12 @@ def test_written_overview_keeps_its_filter_in_the_url(browser, tmp_path):
     )
     assert browser.current_url.endswith("?indicator=national_cirt&value=unknown")
     assert not browser.find_element("id", "iraq").is_displayed()
+    # the written map's date control (a script that only enhances: the latest without it)
+    browser.get((tmp_path / "reports" / "map.html").as_uri())
+    latest = fills(browser)
+    browser.execute_script(
+        "var p = document.getElementById('as-of'); p.value = '2015-12';"
+        "p.dispatchEvent(new Event('change'));"
+    )
+    assert (latest, fills(browser)) == ({"iraq": "#1a7f37"}, {"iraq": "#8250df"})
+    assert axe_violations(browser) == []

@@ -38,6 +38,11 @@ def test_categories_now_and_as_of_an_earlier_date():
     assert {r.slug: r.category for r in latest.regions} == {"iraq": "yes", "tajikistan": "planned"}
     assert [r.slug for r in latest.regions if r.changed] == ["iraq"]  # no → yes within a year
     assert latest.counts["none"] == 1 and latest.land == ("M5,5L6,6L5,6Z",)  # France
+    # what a written map's date control switches to, date by date (2015-12, 2016-12)
+    assert {r.slug: r.past for r in latest.regions} == {
+        "iraq": ("earlier", "yes"),
+        "tajikistan": ("none", "planned"),
+    }
     then = world_map(SHAPES, nows, marks, "national_cirt", "2015-06")
     assert then.day == "2015-06-30"
     # Iraq's 2015 profile said no CIRT (only whether, not why, is kept for an earlier one);

@@ -138,6 +138,7 @@ def environment() -> Environment:
         when=human_date,
         worldmap=_map_svg,
         map_categories=CATEGORIES,
+        map_fills={c: fill for c, (_, fill) in CATEGORIES.items()},
         change_count=lambda events: sum(len(e.comparison.changes) for e in events),
     )
     env.filters["bounded"] = bounded

@@ -39,6 +39,7 @@ class Region:
     word: str  # what the country said then: ``no (planned)``, ``yes``
     changed: bool  # its value changed in the year before the map's date
     d: str  # the SVG path; empty when the shapes have no outline for it
+    past: tuple[str, ...] = ()  # its category on each of the map's ``dates``
 
     @property
     def fill(self) -> str:
@@ -90,6 +91,17 @@ def _category(now: CountryNow, key: str) -> tuple[str, str]:
     return ("planned" if cell.status in ("planned", "draft") else "no"), cell.word
 
 
+def _then(now: CountryNow, rows: Sequence[Mark], key: str, day: str) -> tuple[str, str] | None:
+    """(category, word) of a country as its latest mark dated on or before ``day`` says;
+    None when it was not covered yet."""
+    then = [m for m in rows if m.day <= day]
+    if not then:
+        return None
+    if then[-1] == rows[-1]:
+        return _category(now, key)
+    return ("yes", "yes") if key in then[-1].yes else ("earlier", "not yes")
+
+
 def world_map(
     shapes: Mapping[str, str],
     nows: Sequence[CountryNow],
@@ -103,25 +115,26 @@ def world_map(
     recent = (date.fromisoformat(day) - min(RECENT, date.fromisoformat(day) - date.min)).isoformat()
     regions, covered = [], set()
     counts = dict.fromkeys(CATEGORIES, 0)
+    years = sorted({d[:4] for d in every})
+    dates = tuple(f"{y}-12" for y in years)
     for now in nows:
         rows = sorted(marks.get(now.slug, ()), key=lambda m: (m.day, m.revision))
-        then = [m for m in rows if m.day <= day]
-        if not then:
+        said = _then(now, rows, key, day)
+        if said is None:
             continue
-        if then[-1] == rows[-1]:
-            category, word = _category(now, key)
-        else:
-            category = "yes" if key in then[-1].yes else "earlier"
-            word = "yes" if category == "yes" else "not yes"
+        category, word = said
+        then = [m for m in rows if m.day <= day]
         had = [key in m.yes for m in then]
         changed = any(then[i].day > recent and had[i] != had[i - 1] for i in range(1, len(then)))
         counts[category] += 1
         covered.add(now.iso3)
+        past = tuple((_then(now, rows, key, last_day(d)) or ("none", ""))[0] for d in dates)
         regions.append(
-            Region(now.slug, now.country, category, word, changed, shapes.get(now.iso3 or "", ""))
+            Region(
+                now.slug, now.country, category, word, changed, shapes.get(now.iso3 or "", ""), past
+            )
         )
     counts["none"] = len([code for code in shapes if code not in covered])
-    years = sorted({d[:4] for d in every})
     return WorldMap(
         key=key,
         label=short_label(key),
@@ -130,5 +143,5 @@ def world_map(
         regions=tuple(sorted(regions, key=lambda r: r.changed)),  # outlines drawn on top
         land=tuple(d for code, d in sorted(shapes.items()) if code not in covered),
         counts=counts,
-        dates=tuple(f"{y}-12" for y in years),
+        dates=dates,
     )
