@@ -20,7 +20,8 @@ from monitor.edges.files import write_json
 from monitor.edges.reportcache import code_key, read_cache
 from monitor.errors import StoreError
 
-SCHEMA = 3  # 3: each pair a JSON string of positional rows, parsed only when asked for
+SCHEMA = 4  # 3: each pair a JSON string of positional rows, parsed only when asked for;
+# 4: rows end with the statuses and the note
 MAX_PAIRS = 200_000
 log = logging.getLogger("monitor")
 _KINDS = {"added", "removed", "changed"}
@@ -34,15 +35,17 @@ def cache_path(snapshots: Path) -> Path:
 
 def _change(row: Any) -> Change:
     """A change from its positional form; anything of another shape raises."""
-    path, kind, old, new, group, field, summary, words = row
+    path, kind, old, new, group, field, summary, words, old_status, new_status, note = row
     if kind not in _KINDS or not (type(path) is type(group) is type(field) is type(summary) is str):
         raise ValueError("a change has the wrong shape")
-    if not isinstance(old, _SCALAR) or not isinstance(new, _SCALAR):
+    if not all(isinstance(v, _SCALAR) for v in (old, new, old_status, new_status, note)):
         raise ValueError("a change value is not a scalar")
+    if not all(v is None or type(v) is str for v in (old_status, new_status, note)):
+        raise ValueError("a status or note is not text")
     runs = tuple(WordRun(op, text) for op, text in words)
     if runs and not ({r.op for r in runs} <= _OPS and all(type(r.text) is str for r in runs)):
         raise ValueError("a word run has the wrong shape")
-    return Change(path, kind, old, new, group, field, summary, runs)
+    return Change(path, kind, old, new, group, field, summary, runs, old_status, new_status, note)
 
 
 def _row(change: Change) -> list[Any]:
@@ -55,6 +58,9 @@ def _row(change: Change) -> list[Any]:
         change.field,
         change.summary,
         [[w.op, w.text] for w in change.words],
+        change.old_status,
+        change.new_status,
+        change.note,
     ]
 
 
