@@ -91,7 +91,7 @@ def main() -> None:
             for n, raw in enumerate(texts):
                 seen = WEEK.start - timedelta(days=7 * (opts.versions - 1 - n)) + timedelta(hours=6)
                 store.save(
-                    parse(extract(raw), country=name),
+                    parse(extract(raw), country=name, force_country=True),
                     raw,
                     kind="text",
                     content_type="text/plain",

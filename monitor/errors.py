@@ -44,12 +44,16 @@ class SnapshotNotFound(StoreError):
     """A country or ref names no stored snapshot."""
 
 
+class SnapshotDamaged(StoreError):
+    """A stored snapshot file is not the shape a snapshot has (not JSON, a wrong field)."""
+
+
 class DeliveryError(MonitorError):
     """A report could not be written or mailed."""
 
 
 class StateError(StoreError):
-    """A bookkeeping file (state.json, .runs.json, .outbox.json) could not be written."""
+    """A bookkeeping file (.state.json, .runs.json, .outbox.json) could not be written."""
 
 
 class ExportError(MonitorError):

@@ -119,7 +119,7 @@ def test_backfill_through_a_memento_archive(pywb, tmp_path):
     ]
     store = Store(tmp_path / "snapshots")
     snaps = [store.load(ref) for ref in store.refs("iraq")]
-    assert [(s.ref.name, s.source.seen_at) for s in snaps] == [
+    assert [(s.ref.name, s.source.seen_at.isoformat()) for s in snaps] == [
         ("2015-03-06", datetime(2015, 3, 10, 12, tzinfo=UTC).isoformat()),
         ("2016-02-10", datetime(2016, 3, 1, tzinfo=UTC).isoformat()),
     ]

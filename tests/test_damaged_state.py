@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.edges.state import outbox
+from monitor.edges.state import all_states, outbox, run_log
 from monitor.edges.store import Store
 from tests.conftest import IRAQ_SEED
 from tests.helpers import (
@@ -66,6 +66,30 @@ def test_a_damaged_state_file_is_set_aside_and_rebuilt(server, tmp_path, name, c
     assert central["countries"]["iraq"]["last_check"].startswith("20")
     for command in (("status",), ("list",), ("report",), ("run",)):
         assert run_cli(*command, cwd=tmp_path).returncode == 0, command
+
+
+def test_bookkeeping_is_read_into_datetimes_and_written_back_as_spelled(tmp_path):
+    states = (
+        '{"countries":{"iraq":{"consecutive_failures":2,"country":"Iraq","etag":"\\"e1\\"",'
+        '"failing_since":"2026-11-16T06:00:00+00:00","iso2":"IQ","iso3":"IRQ",'
+        '"last_check":"2026-11-17T08:00:00.250000+02:00","last_error":"HTTP 503",'
+        '"last_modified":"Mon, 16 Nov 2026 06:00:00 GMT","last_success":null,'
+        '"url":"https://example.org/Iraq.pdf"}}}\n'
+    )
+    runs = (
+        '{"fetch":{"finished":"2026-11-17T06:00:05+00:00","outcome":"1 new",'
+        '"started":"2026-11-17T06:00:00+00:00"},"report":{"finalized":["2026-W46"]}}\n'
+    )
+    (tmp_path / ".state.json").write_text(states)
+    (tmp_path / ".runs.json").write_text(runs)
+    iraq = all_states(tmp_path).read()["iraq"]
+    assert iraq.failing_since == T0
+    assert iraq.last_check is not None and iraq.last_check.utcoffset() is not None
+    assert run_log(tmp_path).read().last("fetch") == T0.replace(day=17)
+    all_states(tmp_path).update(lambda found: found)
+    run_log(tmp_path).update(lambda found: found)
+    assert (tmp_path / ".state.json").read_text() == states
+    assert (tmp_path / ".runs.json").read_text() == runs
 
 
 def test_a_snapshot_seen_without_a_timezone_is_reported_as_damaged(tmp_path):

@@ -30,7 +30,7 @@ def test_an_older_version_imported_later_is_history(tmp_path):
 
     store = Store(tmp_path / "snapshots")
     old = store.load(store.resolve("iraq", "2015-03-06"))
-    assert old.source.seen_at == "2026-11-17T08:30:00+00:00"
+    assert old.source.seen_at.isoformat() == "2026-11-17T08:30:00+00:00"
     assert old.source.history is True
     assert store.load(store.resolve("iraq", "latest")).source.history is False
 

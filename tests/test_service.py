@@ -366,3 +366,19 @@ def test_a_corrupt_snapshot_is_500_without_paths(tmp_path):
         response = httpx.get(f"{base}/api/countries/iraq/snapshots/latest")
     assert response.status_code == 500
     assert response.json() == {"error": "the store could not be read; see the log"}
+
+
+@pytest.mark.parametrize(("weeks", "shown"), [(2, False), (3, True)])
+def test_the_served_feed_holds_the_configured_weeks(tmp_path, weeks, shown):
+    """``reports.feed_weeks`` bounds the served feed as it bounds the written one."""
+    from datetime import timedelta
+
+    from tests.reportdata import DURING, build
+
+    world = build(tmp_path, reports={"feed_weeks": weeks})
+    later = DURING + timedelta(days=14)  # two weeks after the changes were seen
+    app = create_app(world.config, lambda: later, access_log=False)
+    with uvicorn_thread(app) as base:
+        feed = httpx.get(f"{base}/feed.atom")
+    assert feed.status_code == 200
+    assert feed.text.count("<entry>") == (len(world.changed) + 1 if shown else 0)

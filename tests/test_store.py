@@ -12,7 +12,7 @@ from monitor.core.extract import extract
 from monitor.core.parse import parse
 from monitor.core.snapshot import Outcome, SnapshotRef
 from monitor.edges.store import Store, check_slug, find_country
-from monitor.errors import ParseError, SnapshotNotFound, StoreError
+from monitor.errors import ParseError, SnapshotDamaged, SnapshotNotFound, StoreError
 from tests.helpers import IRAQ, T0, edited, profile_from
 
 
@@ -69,7 +69,7 @@ def test_snapshot_records_its_source(store):
     )
     snap = store.load(result.ref)
     assert snap.source.url == "https://example.org/Iraq.pdf"
-    assert snap.source.seen_at == "2026-11-16T06:00:00+00:00"
+    assert snap.source.seen_at.isoformat() == "2026-11-16T06:00:00+00:00"
     assert snap.source.content_type == "application/pdf"
     assert snap.source.raw == "2015-03-06.pdf"
     assert (store.root / "iraq" / "2015-03-06.pdf").read_bytes() == b"raw bytes"
@@ -160,6 +160,33 @@ def test_corrupt_snapshot_names_the_file(history):
         history.load(history.resolve("iraq", "latest"))
     # listing and resolving still work: they never read snapshot files
     assert history.resolve("iraq", "latest").name == "2017-02-01"
+
+
+@pytest.mark.parametrize(
+    ("damage", "cause"),
+    [
+        (lambda data: "{not json", "Expecting property name"),
+        (lambda data: data.replace('"items":[]', '"items":7', 1), "$.profile.sections[0].items"),
+        (lambda data: data.replace('"seen_at":"2026', '"seen_at":"soon'), "$.source.seen_at"),
+        (lambda data: data.replace('1,"sections"', '7,"sections"'), "schema 7 is not 1"),
+    ],
+    ids=["not-json", "items-not-a-list", "seen-at-not-a-time", "profile-schema"],
+)
+def test_a_damaged_snapshot_is_its_own_error_naming_the_file(store, damage, cause):
+    path = store.path(save(store, IRAQ).ref)
+    path.write_text(damage(path.read_text()))
+    with pytest.raises(SnapshotDamaged) as caught:
+        store.load(store.resolve("iraq", "latest"))
+    assert str(caught.value).startswith(f"{path}: corrupt snapshot (")
+    assert cause in str(caught.value)
+    assert not isinstance(caught.value, ParseError)  # the document was fine; the file is not
+
+
+def test_a_snapshot_file_spells_its_moment_to_the_second(store):
+    saved = save(store, IRAQ, now=T0.replace(microsecond=123456))
+    text = store.path(saved.ref).read_text()
+    assert '"seen_at":"2026-11-16T06:00:00+00:00"' in text
+    assert store.load(saved.ref).source.seen_at == T0
 
 
 def test_corrupt_snapshot_is_never_overwritten(store):

@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from monitor.core.jsonform import Moment
 from monitor.core.profile import INDICATORS, Indicator, Profile, Section
 
 Kind = Literal["added", "removed", "changed"]
@@ -347,7 +348,7 @@ class Side:
     ref: str
     last_updated: str | None
     source: str | None = None
-    seen_at: str | None = None
+    seen_at: Moment | None = None
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from monitor.core.diff import figure_note, finding_word
 from monitor.core.periods import CountryHistory
@@ -101,6 +101,18 @@ class Figure:
     note: str | None = None  # a doubt shown beside the value (diff.figure_note)
 
 
+FigureName = Literal["population", "internet_users"]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One snapshot's background figures, for the charts."""
+
+    day: str
+    population: int | float | None
+    internet_users: int | float | None
+
+
 @dataclass(frozen=True)
 class CountryNow:
     slug: str
@@ -112,13 +124,11 @@ class CountryNow:
     cells: Mapping[str, Cell]
     population: Figure
     internet_users: Figure
-    trend: tuple[tuple[str, int | float | None, int | float | None], ...]  # day, pop, users
+    trend: tuple[Trend, ...]  # one per snapshot, oldest first
 
-    def series(self, column: int) -> list[tuple[str, int | float | None]]:
-        """(day, figure) across snapshots: column 1 is population, 2 internet users."""
-        if column == 1:
-            return [(day, population) for day, population, _ in self.trend]
-        return [(day, users) for day, _, users in self.trend]
+    def series(self, figure: FigureName) -> list[tuple[str, int | float | None]]:
+        """(day, figure) across snapshots: ``population`` or ``internet_users``."""
+        return [(t.day, getattr(t, figure)) for t in self.trend]
 
 
 @dataclass(frozen=True)
@@ -195,7 +205,7 @@ def country_now(history: CountryHistory, keys: Sequence[str]) -> CountryNow:
         population=_figure(snaps, "population"),
         internet_users=_figure(snaps, "internet_users_pct"),
         trend=tuple(
-            (
+            Trend(
                 s.ref.key,
                 s.profile.background.population.value,
                 s.profile.background.internet_users_pct.value,
@@ -205,13 +215,19 @@ def country_now(history: CountryHistory, keys: Sequence[str]) -> CountryNow:
     )
 
 
-Mark = tuple[str, int, tuple[str, ...]]
-"""One snapshot as the timeline needs it: its day, its revision, the indicators it says yes to."""
+@dataclass(frozen=True)
+class Mark:
+    """One snapshot as the timeline needs it: its day, its revision, the indicators it says
+    yes to."""
+
+    day: str
+    revision: int
+    yes: tuple[str, ...]
 
 
 def marks_of(history: CountryHistory, keys: Sequence[str]) -> tuple[Mark, ...]:
     return tuple(
-        (
+        Mark(
             s.ref.key,
             s.ref.revision,
             tuple(k for k in keys if (f := s.profile.indicators.get(k)) and f.value is True),
@@ -223,9 +239,7 @@ def marks_of(history: CountryHistory, keys: Sequence[str]) -> tuple[Mark, ...]:
 def timeline(marks: Mapping[str, Sequence[Mark]], keys: Sequence[str]) -> tuple[Point, ...]:
     """For each date a snapshot is dated by, the countries that had each indicator then
     (each country as its latest snapshot dated on or before that day says)."""
-    ordered = sorted(
-        ((day, slug, revision, yes) for slug, rows in marks.items() for day, revision, yes in rows)
-    )
+    ordered = sorted((m.day, slug, m.revision, m.yes) for slug, rows in marks.items() for m in rows)
     state: dict[str, frozenset[str]] = {}
     counts = dict.fromkeys(keys, 0)
     points: list[Point] = []
@@ -284,70 +298,6 @@ def overview_of(nows: Sequence[CountryNow], marks: Mapping[str, Sequence[Mark]])
     return Overview(keys, countries, totals, timeline(marks, keys))
 
 
-def now_to_dict(now: CountryNow) -> dict[str, Any]:
-    """The JSON form of a country's state now (what the report cache keeps)."""
-    return asdict(now)
-
-
-def _dated(data: Mapping[str, Any]) -> Dated:
-    ref, day = data["ref"], data["day"]
-    first_seen, from_first = data["first_seen"], data["from_first"]
-    if not (isinstance(ref, str) and isinstance(day, str)):
-        raise TypeError("a date is not text")
-    if not (isinstance(first_seen, bool) and isinstance(from_first, bool)):
-        raise TypeError("a flag is not true or false")
-    return Dated(ref, day, first_seen, from_first)
-
-
-def _text(value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise TypeError(f"{value!r} is not text")
-    return value
-
-
-def _number(value: Any) -> int | float | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise TypeError(f"{value!r} is not a number")
-    return value
-
-
-def _figure_from(data: Mapping[str, Any]) -> Figure:
-    return Figure(
-        _number(data["value"]),
-        _text(data["source"]),
-        _text(data["as_of"]),
-        _dated(data["since"]),
-        _text(data.get("note")),
-    )
-
-
-def now_from_dict(data: Mapping[str, Any]) -> CountryNow:
-    """Rebuild a country's state now; a wrong shape is a ``TypeError``, ``KeyError`` or
-    ``ValueError`` (the caller then reads the country again)."""
-    cells = {}
-    for key in _in_order(data["cells"]):
-        cell = data["cells"][key]
-        value = cell["value"]
-        if value is not None and not isinstance(value, bool):
-            raise TypeError(f"{value!r} is not yes, no or unknown")
-        cells[key] = Cell(
-            key, value, _text(cell["status"]), _text(cell["evidence"]), _dated(cell["since"])
-        )
-    trend = tuple(
-        (str(day), _number(population), _number(users)) for day, population, users in data["trend"]
-    )
-    snapshots = data["snapshots"]
-    if not isinstance(snapshots, int) or isinstance(snapshots, bool):
-        raise TypeError("snapshots is not a count")
-    return CountryNow(
-        slug=str(data["slug"]),
-        country=str(data["country"]),
-        iso3=_text(data["iso3"]),
-        latest=_dated(data["latest"]),
-        source=_text(data["source"]),
-        snapshots=snapshots,
-        cells=cells,
-        population=_figure_from(data["population"]),
-        internet_users=_figure_from(data["internet_users"]),
-        trend=trend,
-    )
+def in_reading_order(now: CountryNow) -> CountryNow:
+    """Its cells in reading order again (a JSON form sorts them by name)."""
+    return replace(now, cells={key: now.cells[key] for key in _in_order(now.cells)})

@@ -145,8 +145,9 @@ def history_of(
             comparison = Comparison(
                 slug, country, side(before), side(snap), changes_of(before, snap)
             )
-        seen = datetime.fromisoformat(snap.source.seen_at)
-        return Event(slug, country, snap.ref.name, seen, comparison, snap.source.history)
+        return Event(
+            slug, country, snap.ref.name, snap.source.seen_at, comparison, snap.source.history
+        )
 
     events: list[Event] = []
     news: list[Event] = []

@@ -7,11 +7,12 @@ so that identity by parsed content (the store) and the diff can work on either f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from monitor.errors import ParseError
+from monitor.core.jsonform import Malformed, convert
+from monitor.errors import SnapshotDamaged
 
 SCHEMA = 1
 
@@ -72,13 +73,19 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Profile:
+class _Named:
+    """What names a profile: the model and its JSON form alike."""
+
     official_name: str
     country: str
     iso2: str | None
     iso3: str | None
     slug: str
     last_updated: date | None
+
+
+@dataclass(frozen=True)
+class Profile(_Named):
     background: Background
     sections: Mapping[str, Section]  # ordered by appearance; treat as read-only
     indicators: Mapping[str, Finding]  # ordered; treat as read-only
@@ -122,46 +129,40 @@ def to_dict(profile: Profile) -> dict[str, Any]:
     }
 
 
-def _indicator(data: Mapping[str, Any]) -> Indicator:
-    value = data.get("value")
-    if value is not None and not isinstance(value, int | float):
-        raise ParseError(f"snapshot: background value {value!r} is not a number")
-    return Indicator(value, data.get("source"), data.get("as_of"), data.get("note"))
+@dataclass(frozen=True)
+class Stored(_Named):
+    """The JSON form of a profile, as ``convert`` checks it (``from_stored`` makes it a
+    ``Profile``); a snapshot file's reader converts it as part of the whole file."""
+
+    schema: int
+    background: Background
+    sections: list[Section]  # in reading order
+    indicators: dict[str, Finding]  # sorted by key
 
 
 def from_dict(data: Mapping[str, Any]) -> Profile:
-    """Rebuild a profile from its JSON form; a wrong schema or shape is a ``ParseError``."""
-    if data.get("schema") != SCHEMA:
-        raise ParseError(f"snapshot schema {data.get('schema')!r} is not {SCHEMA}")
+    """Rebuild a profile from its JSON form; a wrong schema or shape is ``SnapshotDamaged``."""
     try:
-        background = data["background"]
-        updated = data["last_updated"]
-        sections = {
-            s["number"]: Section(
-                s["number"], s["title"], s["text"], tuple(s["items"]), tuple(s["links"])
+        stored = convert(data, Stored)
+    except Malformed as exc:
+        raise SnapshotDamaged(f"snapshot is malformed: {exc}") from exc
+    return from_stored(stored)
+
+
+def from_stored(stored: Stored) -> Profile:
+    """The profile a checked JSON form describes; another schema is ``SnapshotDamaged``."""
+    if stored.schema != SCHEMA:
+        raise SnapshotDamaged(f"snapshot schema {stored.schema!r} is not {SCHEMA}")
+    order = {key: index for index, key in enumerate(INDICATORS)}
+    named = {f.name: getattr(stored, f.name) for f in fields(_Named)}
+    return Profile(
+        **named,
+        background=stored.background,
+        sections={s.number: s for s in stored.sections},
+        indicators=dict(
+            sorted(
+                stored.indicators.items(),
+                key=lambda kv: (order.get(kv[0], len(order)), kv[0]),
             )
-            for s in data["sections"]
-        }
-        order = {key: index for index, key in enumerate(INDICATORS)}
-        indicators = {
-            # snapshots stored before statuses existed have none
-            key: Finding(f["label"], f["value"], f["evidence"], f.get("status"))
-            for key, f in sorted(
-                data["indicators"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
-            )
-        }
-        return Profile(
-            official_name=data["official_name"],
-            country=data["country"],
-            iso2=data["iso2"],
-            iso3=data["iso3"],
-            slug=data["slug"],
-            last_updated=date.fromisoformat(updated) if updated else None,
-            background=Background(
-                _indicator(background["population"]), _indicator(background["internet_users_pct"])
-            ),
-            sections=sections,
-            indicators=indicators,
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ParseError(f"snapshot is malformed: {type(exc).__name__}: {exc}") from exc
+        ),
+    )

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from monitor.core.jsonform import dumps
-from monitor.core.profile import Profile, to_dict
+from monitor.core.jsonform import Moment, dumps
+from monitor.core.profile import Profile, Stored, to_dict
 
 
 class Outcome(StrEnum):
@@ -51,7 +51,7 @@ class SnapshotRef:
 class Source:
     """Where a document came from: a URL or a local file, and the raw bytes' identity."""
 
-    seen_at: str  # ISO timestamp (UTC) when the monitor first saw this content
+    seen_at: Moment  # when the monitor first saw this content (stored to the second)
     sha256: str
     content_type: str
     url: str | None = None
@@ -82,7 +82,8 @@ _OPTIONAL_SOURCE = ("capture", "capture_url", "history")
 def source_data(source: Source) -> dict[str, Any]:
     """A source as snapshot files spell it: the web-archive fields only when set, so files
     written before there were any stay as they were."""
-    return {k: v for k, v in asdict(source).items() if v or k not in _OPTIONAL_SOURCE}
+    data = {k: v for k, v in asdict(source).items() if v or k not in _OPTIONAL_SOURCE}
+    return {**data, "seen_at": source.seen_at.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,17 @@ class Snapshot:
     profile: Profile
     source: Source
     dated_by: str  # "footer" or "first_seen" (the document has no "Last updated" line)
+    content_sha256: str
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A snapshot file's JSON, as ``convert`` checks it (its ref is its file name)."""
+
+    schema: int
+    profile: Stored
+    source: Source
+    dated_by: str  # "footer" or "first_seen"
     content_sha256: str
 
 

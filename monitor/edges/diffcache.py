@@ -12,56 +12,21 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from monitor.core.diff import Change, WordRun
-from monitor.core.jsonform import dumps, loads
+from monitor.core.diff import Change
+from monitor.core.jsonform import builtins, convert, dumps, loads
 from monitor.core.periods import PairDiff, pair_diff
 from monitor.core.snapshot import Snapshot
 from monitor.edges.files import write_json
 from monitor.edges.reportcache import code_key, read_cache
 from monitor.errors import StoreError
 
-SCHEMA = 4  # 3: each pair a JSON string of positional rows, parsed only when asked for;
-# 4: rows end with the statuses and the note
+SCHEMA = 4  # each pair a JSON string of its changes, parsed only when asked for
 MAX_PAIRS = 200_000
 log = logging.getLogger("monitor")
-_KINDS = {"added", "removed", "changed"}
-_OPS = {"equal", "insert", "delete"}
-_SCALAR = (str, int, float, bool, type(None))
 
 
 def cache_path(snapshots: Path) -> Path:
     return Path(snapshots) / ".cache" / "diffs.json"
-
-
-def _change(row: Any) -> Change:
-    """A change from its positional form; anything of another shape raises."""
-    path, kind, old, new, group, field, summary, words, old_status, new_status, note = row
-    if kind not in _KINDS or not (type(path) is type(group) is type(field) is type(summary) is str):
-        raise ValueError("a change has the wrong shape")
-    if not all(isinstance(v, _SCALAR) for v in (old, new, old_status, new_status, note)):
-        raise ValueError("a change value is not a scalar")
-    if not all(v is None or type(v) is str for v in (old_status, new_status, note)):
-        raise ValueError("a status or note is not text")
-    runs = tuple(WordRun(op, text) for op, text in words)
-    if runs and not ({r.op for r in runs} <= _OPS and all(type(r.text) is str for r in runs)):
-        raise ValueError("a word run has the wrong shape")
-    return Change(path, kind, old, new, group, field, summary, runs, old_status, new_status, note)
-
-
-def _row(change: Change) -> list[Any]:
-    return [
-        change.path,
-        change.kind,
-        change.old,
-        change.new,
-        change.group,
-        change.field,
-        change.summary,
-        [[w.op, w.text] for w in change.words],
-        change.old_status,
-        change.new_status,
-        change.note,
-    ]
 
 
 class DiffCache:
@@ -87,13 +52,8 @@ class DiffCache:
         if found is None:
             return None
         try:
-            if not isinstance(found, str):
-                raise TypeError("a pair is not a JSON string")
-            rows = loads(found)
-            if not isinstance(rows, list):
-                raise TypeError("a pair is not a list")
-            changes = tuple(_change(c) for c in rows)
-        except (KeyError, TypeError, ValueError) as exc:
+            changes = convert(loads(convert(found, str)), tuple[Change, ...])
+        except ValueError as exc:  # not JSON, or Malformed
             log.info("diff cache %s: a damaged entry (%s); diffing again", self.path, exc)
             return None
         self.used[key] = changes
@@ -126,7 +86,7 @@ class DiffCache:
         wanted = set(self.used) | self.kept
         if not self.misses and set(self.stored) == wanted:
             return
-        pairs = {k: dumps([_row(c) for c in v], compact=True) for k, v in self.used.items()}
+        pairs = {k: dumps(builtins(v), compact=True) for k, v in self.used.items()}
         for key in self.kept - set(self.used):
             pairs[key] = self.stored[key]
         data = {

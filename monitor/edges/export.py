@@ -76,7 +76,7 @@ def snapshot_row(
         "snapshot": snap.ref.name,
         "last_updated": profile.last_updated.isoformat() if profile.last_updated else "",
         "dated_by": snap.dated_by,
-        "first_seen": snap.source.seen_at,
+        "first_seen": snap.source.seen_at.isoformat(),
         "population": background.population.value,
         "population_source": background.population.source or "",
         "population_as_of": background.population.as_of or "",

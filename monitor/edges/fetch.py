@@ -29,6 +29,7 @@ import httpx
 import stamina
 import stamina.instrumentation
 
+from monitor.edges.clock import utc_now
 from monitor.errors import FetchError, RateLimited
 
 log = logging.getLogger("monitor.fetch")
@@ -102,8 +103,8 @@ def _cause(exc: Exception) -> str:
     return str(exc)
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date (from ``now``)."""
     if not value:
         return None
     value = value.strip()
@@ -115,7 +116,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - now).total_seconds())
 
 
 async def download(
@@ -284,7 +285,7 @@ async def _finish(
         await _drain(response)  # an unread response costs the connection: read the nothing
         return Download(url, 304, None, None, None, None)
     if status == 429 or status >= 500:
-        wait = retry_after_seconds(response.headers.get("retry-after"))
+        wait = retry_after_seconds(response.headers.get("retry-after"), utc_now())
         if wait is not None and wait > MAX_RETRY_AFTER:
             raise FetchError(f"HTTP {status} from {url}: server asks to wait {wait:.0f} s")
         raise _Retryable(f"HTTP {status} {response.reason_phrase} from {url}".strip(), wait)

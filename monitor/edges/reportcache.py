@@ -1,6 +1,7 @@
 """What the reports keep of each country between runs, so that a run with nothing new
-reads no snapshot: per country, the fingerprint of its snapshot files (name, size, mtime),
-its snapshots' names, dates and content hashes, its state now and its timeline marks.
+reads no snapshot: per country, the identities of its snapshot files (``FileIdentity``: the
+store never rewrites one in place), its snapshots' names, sides and content hashes, its
+state now, its timeline marks and its feed entries.
 
 One file (``reports/.cache/countries.json``), safe to delete, holding only the countries of
 the last run, shape-checked on read: an entry that does not fit is ignored (the country is
@@ -16,15 +17,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from monitor.core.jsonform import loads
+from monitor.core.jsonform import builtins, loads
 from monitor.core.snapshot import SnapshotRef
 from monitor.edges.files import write_json
+from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 
-SCHEMA = 1
+SCHEMA = 2  # 2: a file's identity includes its inode, as the service's does
 log = logging.getLogger("monitor")
 
-Fingerprint = list[list[Any]]
+Fingerprint = list[dict[str, Any] | None]
 
 
 def cache_path(reports: Path) -> Path:
@@ -62,18 +64,10 @@ def read_cache(path: Path, schema: int, what: str) -> dict[str, Any]:
     return data
 
 
-def fingerprint(paths: list[tuple[SnapshotRef, Path]]) -> Fingerprint:
-    """Name, size and modification time of each snapshot file: a country whose files are
+def fingerprint(store: Store, refs: list[SnapshotRef]) -> Fingerprint:
+    """The identities of a country's snapshot files, as JSON: a country whose files are
     all as they were has nothing new."""
-    out: Fingerprint = []
-    for ref, path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            out.append([ref.name, -1, -1])
-            continue
-        out.append([ref.name, stat.st_size, stat.st_mtime_ns])
-    return out
+    return builtins(store.identities(refs))
 
 
 class ReportCache:

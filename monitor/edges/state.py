@@ -1,6 +1,8 @@
-"""Bookkeeping files: each country's ``state.json``, the run log ``.runs.json`` and the mail
-outbox ``.outbox.json``. One reader/writer for all three.
+"""Bookkeeping files: every country's fetch state ``.state.json``, the run log
+``.runs.json`` and the mail outbox ``.outbox.json``. One reader/writer for all three.
 
+Each file's shape is a dataclass, checked by ``jsonform.convert`` as it is read (timestamps
+become aware ``datetime`` values there, once, and are written back as they were spelled).
 Bookkeeping is rebuilt, never fatal: a file that is not JSON, or JSON of the wrong shape, is
 logged once, set aside as ``NAME.corrupt-<time>`` (for a person to look at) and replaced by
 what could be saved of it, and the run goes on. Writes are atomic; read-modify-writes hold a
@@ -13,21 +15,23 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from monitor.core.jsonform import loads
+import msgspec
+
+from monitor.core.jsonform import Malformed, Moment, convert, loads
+from monitor.edges.clock import utc_now
 from monitor.edges.files import write_json
 from monitor.errors import StateError
 
+if TYPE_CHECKING:  # periods is the reports' module (it imports the diff): a fetch never needs it
+    from monitor.core.periods import Clock
+
 log = logging.getLogger("monitor")
 T = TypeVar("T")
-
-
-class Damaged(ValueError):
-    """The file's content is not the shape it should be; the message says how."""
 
 
 class Ledger(Generic[T]):
@@ -40,8 +44,10 @@ class Ledger(Generic[T]):
         load: Callable[[Any], tuple[T, str | None]],
         dump: Callable[[T], Any],
         empty: Callable[[], T],
+        clock: Clock = utc_now,
     ) -> None:
         self.path, self._load, self._dump, self._empty = Path(path), load, dump, empty
+        self.clock = clock
 
     def read(self, repair: bool = True) -> T:
         """The value; a damaged file is set aside and rebuilt, or with ``repair=False``
@@ -54,8 +60,8 @@ class Ledger(Generic[T]):
             raise StateError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
         try:
             value, dropped = self._load(loads(raw))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            cause = f"{type(exc).__name__}: {exc}" if not isinstance(exc, Damaged) else str(exc)
+        except ValueError as exc:  # not JSON, or Malformed
+            cause = str(exc) if isinstance(exc, Malformed) else f"{type(exc).__name__}: {exc}"
             if not repair:
                 raise StateError(f"{self.path} is damaged ({cause})") from exc
             self._set_aside(cause)
@@ -85,7 +91,7 @@ class Ledger(Generic[T]):
             return value
 
     def _set_aside(self, cause: str) -> None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S%f")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         try:
             os.replace(self.path, aside)
@@ -96,37 +102,7 @@ class Ledger(Generic[T]):
         )
 
 
-# -- shapes -------------------------------------------------------------------------------
-
-
-def as_timestamp(value: Any, key: str) -> str | None:
-    """An ISO timestamp with a timezone, or None."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Damaged(f"{key} is {type(value).__name__}, not a timestamp")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise Damaged(f"{key} {value!r} is not a timestamp") from exc
-    if moment.tzinfo is None:
-        raise Damaged(f"{key} {value!r} has no timezone")
-    return value
-
-
-def as_text(value: Any, key: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise Damaged(f"{key} is {type(value).__name__}, not text")
-
-
-def as_object(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise Damaged(f"{what} is {type(data).__name__}, not an object")
-    return data
-
-
-# -- each country's state.json --------------------------------------------------------------
+# -- every country's fetch state --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -139,59 +115,44 @@ class CountryState:
     iso3: str | None = None
     url: str | None = None
     etag: str | None = None
-    last_modified: str | None = None
-    last_check: str | None = None
-    last_success: str | None = None
-    consecutive_failures: int = 0
-    failing_since: str | None = None
+    last_modified: str | None = None  # as the server spelled it: sent back, never parsed
+    last_check: Moment | None = None
+    last_success: Moment | None = None
+    consecutive_failures: Annotated[int, msgspec.Meta(ge=0)] = 0
+    failing_since: Moment | None = None
     last_error: str | None = None
 
 
-_TIMESTAMPS = ("last_check", "last_success", "failing_since")
-
-
-def _country_state(slug: str) -> Callable[[Any], tuple[CountryState, str | None]]:
-    def load(data: Any) -> tuple[CountryState, str | None]:
-        data = as_object(data, "state")
-        values: dict[str, Any] = {}
-        for f in fields(CountryState):
-            if f.name == "slug" or f.name not in data:
-                continue
-            value = data[f.name]
-            if f.name in _TIMESTAMPS:
-                values[f.name] = as_timestamp(value, f.name)
-            elif f.name == "consecutive_failures":
-                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    raise Damaged(f"consecutive_failures is {value!r}")
-                values[f.name] = value
-            elif f.name == "country":
-                values[f.name] = as_text(value, f.name) or ""
-            else:
-                values[f.name] = as_text(value, f.name)
-        return CountryState(slug, **values), None
-
-    return load
+def _country_state(slug: str, data: Any) -> CountryState:
+    return convert({**convert(data, dict[str, Any]), "slug": slug}, CountryState)
 
 
 def country_states(directory: Path, slug: str) -> Ledger[CountryState]:
     """A country's own ``state.json``: where state lived before ``.state.json``; still read
     for a country the central file does not know yet, never written."""
     return Ledger(
-        directory / "state.json", _country_state(slug), asdict, lambda: CountryState(slug)
+        directory / "state.json",
+        lambda data: (_country_state(slug, data), None),
+        asdict,
+        lambda: CountryState(slug),
     )
 
 
 States = dict[str, CountryState]
 
 
+@dataclass(frozen=True)
+class _StatesFile:
+    countries: dict[str, Any] = field(default_factory=dict)  # each entry checked alone
+
+
 def _states(data: Any) -> tuple[States, str | None]:
-    countries = as_object(as_object(data, "states").get("countries", {}), "countries")
     out: States = {}
     dropped = []
-    for slug, entry in countries.items():
+    for slug, entry in convert(data, _StatesFile).countries.items():
         try:
-            out[slug] = _country_state(slug)(entry)[0]
-        except (Damaged, TypeError, ValueError) as exc:
+            out[slug] = _country_state(slug, entry)
+        except Malformed as exc:
             dropped.append(f"{slug}: {exc}")
     return out, "; ".join(dropped) or None
 
@@ -216,9 +177,20 @@ def all_states(snapshots: Path) -> Ledger[States]:
 
 @dataclass(frozen=True)
 class JobRun:
-    started: str | None = None
-    finished: str | None = None
+    started: Moment | None = None
+    finished: Moment | None = None
     outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class _ReportRun(JobRun):
+    finalized: list[Any] = field(default_factory=list)  # each label checked alone
+
+
+@dataclass(frozen=True)
+class _RunsFile:
+    fetch: JobRun = JobRun()
+    report: _ReportRun = _ReportRun()
 
 
 @dataclass(frozen=True)
@@ -232,27 +204,20 @@ class Runs:
         return self.jobs.get(name, JobRun())
 
     def last(self, name: str) -> datetime | None:
-        started = self.job(name).started
-        return datetime.fromisoformat(started) if started else None
+        return self.job(name).started
 
 
 JOBS = ("fetch", "report")
 
 
 def _runs(data: Any) -> tuple[Runs, str | None]:
-    data = as_object(data, "run log")
-    jobs = {}
-    for name in JOBS:
-        entry = as_object(data.get(name, {}), name)
-        jobs[name] = JobRun(
-            as_timestamp(entry.get("started"), f"{name}.started"),
-            as_timestamp(entry.get("finished"), f"{name}.finished"),
-            as_text(entry.get("outcome"), f"{name}.outcome"),
-        )
-    finalized = data.get("report", {}).get("finalized", [])
-    if not isinstance(finalized, list):
-        raise Damaged("report.finalized is not a list")
-    weeks, dropped = _weeks(finalized)
+    found = convert(data, _RunsFile)
+    report = found.report
+    jobs = {
+        "fetch": found.fetch,
+        "report": JobRun(report.started, report.finished, report.outcome),
+    }
+    weeks, dropped = _weeks(report.finalized)
     return Runs(jobs, weeks), dropped
 
 
@@ -265,14 +230,17 @@ def _dump_runs(runs: Runs) -> dict[str, Any]:
     return out
 
 
+_ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # a label's validity never depends on the time
+
+
 def _weeks(labels: list[Any]) -> tuple[tuple[str, ...], str | None]:
     """Valid period labels, and a note naming the ones dropped."""
-    from monitor.core.periods import period_named  # reports' module: a fetch never needs it
+    from monitor.core.periods import period_named  # reports' module: see above
 
     good, bad = [], []
     for label in labels:
         try:
-            good.append(period_named(str(label), datetime.now(UTC)).label)
+            good.append(period_named(str(label), _ANY_TIME).label)
         except ValueError:
             bad.append(repr(label))
     return tuple(sorted(set(good))), (f"not a week: {', '.join(bad)}" if bad else None)
@@ -282,8 +250,9 @@ def run_log(snapshots: Path) -> Ledger[Runs]:
     return Ledger(snapshots / ".runs.json", _runs, _dump_runs, lambda: Runs({}))
 
 
-def record_run(snapshots: Path, job: str, **changes: str | None) -> None:
-    """Note a job's start, end or outcome (``started=…``, ``finished=…``, ``outcome=…``)."""
+def record_run(snapshots: Path, job: str, **changes: Any) -> None:
+    """Note a job's start or end (``started=``/``finished=`` a datetime or None) or its
+    ``outcome=`` (text)."""
 
     def change(runs: Runs) -> Runs:
         return replace(runs, jobs={**runs.jobs, job: replace(runs.job(job), **changes)})
@@ -298,11 +267,13 @@ def finalize(snapshots: Path, week: str) -> None:
 # -- the outbox -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _OutboxFile:
+    pending: list[Any] = field(default_factory=list)  # each label checked alone
+
+
 def _outbox(data: Any) -> tuple[tuple[str, ...], str | None]:
-    pending = as_object(data, "outbox").get("pending", [])
-    if not isinstance(pending, list):
-        raise Damaged("pending is not a list")
-    return _weeks(pending)
+    return _weeks(convert(data, _OutboxFile).pending)
 
 
 def outbox(reports: Path) -> Ledger[tuple[str, ...]]:

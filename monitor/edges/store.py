@@ -1,9 +1,11 @@
 """The snapshot store: one folder per country, one JSON file per version, never overwritten.
 
 Layout (see ../shared/DESIGN.md): ``<root>/<slug>/<YYYY-MM-DD>[.rN].json`` beside the raw
-document it came from, and ``<root>/<slug>/state.json``. File names carry everything
-needed to list and resolve refs, so neither reads a snapshot file. Every write is atomic
-(temp file, fsync, rename); every read-modify-write holds the store lock.
+document it came from, and every country's fetch bookkeeping in ``<root>/.state.json``
+(``edges/state``). File names carry everything needed to list and resolve refs, so neither
+reads a snapshot file. A snapshot file is read whole into typed values at one place
+(``load``, through ``jsonform.convert``); one that does not fit is ``SnapshotDamaged``. Every
+write is atomic (temp file, fsync, rename); every read-modify-write holds the store lock.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.countries import resolve, slugify, suggest
-from monitor.core.jsonform import dumps, loads
-from monitor.core.profile import Profile, from_dict, to_dict
+from monitor.core.jsonform import convert, dumps, loads
+from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
     Capture,
     Outcome,
@@ -30,12 +32,13 @@ from monitor.core.snapshot import (
     Snapshot,
     SnapshotRef,
     Source,
+    StoredSnapshot,
     content_hash,
     source_data,
 )
 from monitor.edges.files import remove_temp_files, write_all
 from monitor.edges.state import CountryState, all_states, country_states
-from monitor.errors import SnapshotNotFound, StoreError
+from monitor.errors import SnapshotDamaged, SnapshotNotFound, StoreError
 
 SCHEMA = 1
 log = logging.getLogger("monitor")
@@ -74,6 +77,18 @@ class Batch:
     def failed(self, error: StoreError) -> list[SaveResult | StoreError]:
         """The results once writing the files failed: the items being written failed."""
         return [error if i in self.writing else r for i, r in enumerate(self.results)]
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """A snapshot file as it is now, known without reading it. The store never rewrites a
+    file in place (it writes a new one and renames it over), so a file whose identity is
+    unchanged holds the same content: what the report cache and the service key on."""
+
+    path: str
+    inode: int
+    size: int
+    mtime_ns: int
 
 
 def check_slug(slug: str) -> str:
@@ -199,10 +214,31 @@ class Store:
     def path(self, ref: SnapshotRef) -> Path:
         return self.country_dir(ref.slug) / f"{ref.name}.json"
 
+    def identity(self, ref: SnapshotRef) -> FileIdentity | None:
+        """The identity of a snapshot's file now (see ``FileIdentity``); None when it is gone."""
+        return self.identities([ref])[0]
+
+    def identities(self, refs: Sequence[SnapshotRef]) -> list[FileIdentity | None]:
+        """``identity`` of many files, each country's folder checked once."""
+        folders: dict[str, Path] = {}
+        out: list[FileIdentity | None] = []
+        for ref in refs:
+            if ref.slug not in folders:
+                folders[ref.slug] = self.country_dir(ref.slug)
+            path = os.path.join(folders[ref.slug], f"{ref.name}.json")
+            try:
+                stat = os.stat(path, follow_symlinks=False)
+            except OSError:
+                out.append(None)
+                continue
+            out.append(FileIdentity(path, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+        return out
+
     def load(self, ref: SnapshotRef) -> Snapshot:
+        """A stored snapshot; a file that is not one is ``SnapshotDamaged``, naming it."""
         path = self.path(ref)
         try:
-            data = loads(_read_no_link(path))
+            raw = _read_no_link(path)
         except FileNotFoundError as exc:
             raise SnapshotNotFound(f"{path}: no such snapshot") from exc
         except OSError as exc:
@@ -211,29 +247,22 @@ class Store:
                     f"{path}: a symbolic link inside the store; the store never follows links"
                 ) from exc
             raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        except ValueError as exc:
-            raise StoreError(f"{path}: corrupt snapshot ({exc})") from exc
         try:
-            if data.get("schema") != SCHEMA:
-                raise StoreError(f"{path}: unknown snapshot schema {data.get('schema')!r}")
-            source = Source(**data["source"])
-            if datetime.fromisoformat(source.seen_at).tzinfo is None:
-                raise StoreError(
-                    f"{path}: corrupt snapshot (seen_at {source.seen_at!r} has no timezone)"
-                )
-            from monitor.core.findings import rederive  # the rules: only readers need them
+            stored = convert(loads(raw), StoredSnapshot)
+            profile = from_stored(stored.profile)
+        except (ValueError, SnapshotDamaged) as exc:  # not JSON, Malformed, another schema
+            raise SnapshotDamaged(f"{path}: corrupt snapshot ({exc})") from exc
+        if stored.schema != SCHEMA:
+            raise SnapshotDamaged(f"{path}: unknown snapshot schema {stored.schema!r}")
+        from monitor.core.findings import rederive  # the rules: only readers need them
 
-            return Snapshot(
-                ref=ref,
-                profile=rederive(from_dict(data["profile"])),  # judged by today's rules
-                source=source,
-                dated_by=data["dated_by"],
-                content_sha256=data["content_sha256"],
-            )
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"{path}: corrupt snapshot ({type(exc).__name__}: {exc})") from exc
+        return Snapshot(
+            ref=ref,
+            profile=rederive(profile),  # judged by today's rules
+            source=stored.source,
+            dated_by=stored.dated_by,
+            content_sha256=stored.content_sha256,
+        )
 
     def read_states(self, repair: bool = True) -> dict[str, CountryState]:
         """Every country's bookkeeping (``.state.json``; a country it does not know yet is
@@ -373,7 +402,7 @@ class Store:
         ref = SnapshotRef(key, revision, slug)
         raw_name = f"{ref.name}.{_RAW_EXTENSIONS.get(item.kind, 'bin')}"
         source = Source(
-            seen_at=now.isoformat(timespec="seconds"),
+            seen_at=now.replace(microsecond=0),  # stored to the second
             sha256=hashlib.sha256(item.raw).hexdigest(),
             content_type=item.content_type,
             url=item.url,

@@ -19,18 +19,21 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
+
+import msgspec
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import resolve
 from monitor.core.extract import extract, sniff
+from monitor.core.jsonform import Malformed, convert
 from monitor.core.parse import parse
 from monitor.core.periods import Clock
 from monitor.core.snapshot import Capture, Outcome
 from monitor.edges.archive import Archive, Listed, canonical
 from monitor.edges.fetch import create_tls_context, make_client
-from monitor.edges.state import Damaged, Ledger, as_object, as_text
+from monitor.edges.state import Ledger
 from monitor.edges.store import Store
 from monitor.errors import ArchiveBlocked, ArchiveError, FetchError, MonitorError
 
@@ -45,9 +48,9 @@ _DOCUMENTS = (".pdf", ".html", ".htm", ".txt")
 class Processed:
     """One capture already handled: never downloaded again."""
 
-    timestamp: str
+    timestamp: Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$")]
     original: str
-    outcome: str  # new, revised, unchanged or skipped
+    outcome: Annotated[str, msgspec.Meta(pattern="^(new|revised|unchanged|skipped)$")]
     digest: str | None = None
     ref: str | None = None
     reason: str | None = None
@@ -59,30 +62,27 @@ class ArchiveLog:
     captures: tuple[Processed, ...] = ()
 
 
-_OUTCOMES = ("new", "revised", "unchanged", "skipped")
+@dataclass(frozen=True)
+class _StoredLog:
+    complete_until: str | None = None
+    captures: list[Any] = field(default_factory=list)  # each entry checked alone
+
+
+@dataclass(frozen=True)
+class _ArchiveFile:
+    archives: dict[str, _StoredLog] = field(default_factory=dict)
 
 
 def _load_log(data: Any) -> tuple[dict[str, ArchiveLog], str | None]:
-    archives = as_object(as_object(data, "archive log").get("archives", {}), "archives")
     out, dropped = {}, 0
-    for root, entry in archives.items():
-        entry = as_object(entry, root)
-        captures = entry.get("captures", [])
-        if not isinstance(captures, list):
-            raise Damaged(f"{root}: captures is not a list")
+    for root, entry in convert(data, _ArchiveFile).archives.items():
         kept = []
-        for item in captures:
+        for item in entry.captures:
             try:
-                item = as_object(item, "capture")
-                values: dict[str, Any] = {k: as_text(v, k) for k, v in item.items()}
-                done = Processed(**values)
-                if done.outcome not in _OUTCOMES or not done.timestamp.isdigit():
-                    raise Damaged(f"capture {done.timestamp!r}: outcome {done.outcome!r}")
-                kept.append(done)
-            except (Damaged, TypeError, AttributeError):
+                kept.append(convert(item, Processed))
+            except Malformed:
                 dropped += 1
-        until = as_text(entry.get("complete_until"), "complete_until")
-        out[str(root)] = ArchiveLog(until, tuple(kept))
+        out[root] = ArchiveLog(entry.complete_until, tuple(kept))
     return out, (f"{dropped} malformed capture entries dropped" if dropped else None)
 
 

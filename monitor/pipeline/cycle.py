@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from monitor.config import Config
@@ -23,8 +24,9 @@ if TYPE_CHECKING:  # fetching imports httpx: only the jobs that fetch pay for im
 log = logging.getLogger("monitor")
 
 
-def _stamp(clock: Clock) -> str:
-    return clock().isoformat(timespec="seconds")
+def _stamp(clock: Clock) -> datetime:
+    """The time now, to the second: how the run log spells it."""
+    return clock().replace(microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,7 @@ class _Run:
             except StoreError as exc:
                 outcomes = planned.failed(exc)
         saved = iter(outcomes)
-        stamp = when.isoformat(timespec="seconds")
+        stamp = when.replace(microsecond=0)  # bookkeeping is kept to the second
         results = []
         for ready in batch:
             result = self._result(ready, next(saved) if ready.incoming else None)
@@ -333,7 +333,7 @@ class _Run:
             attempts=ready.attempts,
         )  # fmt: skip
 
-    def _bookkeeping(self, ready: _Ready, result: FetchResult, stamp: str) -> dict[str, Any]:
+    def _bookkeeping(self, ready: _Ready, result: FetchResult, stamp: datetime) -> dict[str, Any]:
         """A success ends any run of failures; a failure is counted, nothing stored before
         is touched."""
         if result.error:

@@ -4,7 +4,6 @@ the bookkeeping reports need (failures, countries checked in a period)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 
 from monitor.core.periods import CountryHistory, Failure, PairDiff, Period, history_of, pair_diff
 from monitor.edges.diffcache import DiffCache, cache_path
@@ -60,7 +59,7 @@ def failures(store: Store) -> list[Failure]:
             slug,
             state.country or slug,
             state.last_error or "unknown error",
-            state.failing_since,
+            state.failing_since.isoformat() if state.failing_since else None,
             state.consecutive_failures,
         )
         for slug, state in states(store)
@@ -69,9 +68,9 @@ def failures(store: Store) -> list[Failure]:
 
 
 def checked_in(store: Store, period: Period) -> list[str]:
-    """Countries the monitor checked during the period (from state.json)."""
+    """Countries the monitor checked during the period (from ``.state.json``)."""
     return [
         slug
         for slug, state in states(store)
-        if state.last_check and period.contains(datetime.fromisoformat(state.last_check))
+        if state.last_check and period.contains(state.last_check)
     ]

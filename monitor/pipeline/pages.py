@@ -56,5 +56,8 @@ def digest_page(store: Store, label: str, now: datetime, history: History = coun
     return digest_html(digest, summarise(digest))
 
 
-def feed(store: Store, base_url: str, now: datetime, history: History = country_history) -> str:
-    return atom_feed(_gathered(store, history).feed, base_url, now)
+def feed(
+    store: Store, base_url: str, now: datetime, weeks: int, history: History = country_history
+) -> str:
+    """The Atom feed of the changes seen in the last ``weeks`` ISO weeks (``feed_weeks``)."""
+    return atom_feed(_gathered(store, history).feed, base_url, now, weeks)

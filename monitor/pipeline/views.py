@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 from monitor.config import Config
@@ -14,7 +13,7 @@ from monitor.render import listing
 
 
 def store_listing(store: Store, fmt: str) -> str:
-    """One line per country; reads file names and state.json only, never snapshots."""
+    """One line per country; reads file names and ``.state.json`` only, never snapshots."""
     rows = []
     for slug in store.countries():
         refs = store.refs(slug)
@@ -48,6 +47,10 @@ def show_snapshot(store: Store, query: str, ref: str, fmt: str) -> str:
     return listing.snapshot_text(load_ref(store, query, ref), fmt)
 
 
+def _spelled(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def status(config: Config, store: Store, now: datetime, fmt: str = "text") -> str:
     """Last and next runs, and each country's last check and consecutive failures."""
     runs = state.run_log(config.storage.snapshots).read()
@@ -67,15 +70,22 @@ def status(config: Config, store: Store, now: datetime, fmt: str = "text") -> st
             {
                 "slug": slug,
                 "country": found.country or slug,
-                "last_check": found.last_check,
-                "last_success": found.last_success,
+                "last_check": _spelled(found.last_check),
+                "last_success": _spelled(found.last_success),
                 "consecutive_failures": found.consecutive_failures,
                 "last_error": found.last_error,
                 "snapshots": len(store.refs(slug)),
             }
         )
     data = {
-        "runs": {name: asdict(runs.job(name)) for name in state.JOBS},
+        "runs": {
+            name: {
+                "started": _spelled(runs.job(name).started),
+                "finished": _spelled(runs.job(name).finished),
+                "outcome": runs.job(name).outcome,
+            }
+            for name in state.JOBS
+        },
         "schedule": schedule,
         "countries": countries,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from monitor.core.diff import Comparison
+from monitor.core.diff import Comparison, Side
 from monitor.core.jsonform import dumps
 from monitor.core.profile import Profile, to_dict
 from monitor.core.snapshot import Snapshot, source_data
@@ -14,13 +14,17 @@ from monitor.core.snapshot import Snapshot, source_data
 DIFF_SCHEMA_VERSION = 1
 
 
+def _side(side: Side) -> dict[str, Any]:
+    return {**asdict(side), "seen_at": side.seen_at.isoformat() if side.seen_at else None}
+
+
 def to_json_data(comparison: Comparison) -> dict[str, Any]:
     """The documented JSON form (monitor/schemas/diff.schema.json)."""
     return {
         "schema": DIFF_SCHEMA_VERSION,
         "country": {"slug": comparison.slug, "name": comparison.country},
-        "old": asdict(comparison.old),
-        "new": asdict(comparison.new),
+        "old": _side(comparison.old),
+        "new": _side(comparison.new),
         "changes": [
             {
                 "path": c.path,

@@ -57,7 +57,7 @@ def country_listing(
                         if snap and snap.profile.last_updated
                         else None,
                         "dated_by": snap.dated_by if snap else None,
-                        "seen_at": snap.source.seen_at if snap else None,
+                        "seen_at": snap.source.seen_at.isoformat() if snap else None,
                         "from": (snap.source.url or snap.source.file) if snap else None,
                         "error": error,
                     }
@@ -72,7 +72,7 @@ def country_listing(
             continue
         dated = "first seen" if snap.dated_by == "first_seen" else "dated"
         origin = snap.source.url or snap.source.file or ""
-        lines.append(f"  {name:<15} {dated:<10}  seen {snap.source.seen_at}  {origin}")
+        lines.append(f"  {name:<15} {dated:<10}  seen {snap.source.seen_at.isoformat()}  {origin}")
     return "\n".join(lines) + "\n"
 
 
@@ -84,7 +84,8 @@ def snapshot_text(snap: Snapshot, fmt: str) -> str:
     header = [
         f"snapshot {snap.ref.slug} {snap.ref.name}"
         + (undated if snap.dated_by == "first_seen" else ""),
-        f"  from {source.url or source.file}  seen {source.seen_at}  sha256 {source.sha256[:12]}",
+        f"  from {source.url or source.file}  seen {source.seen_at.isoformat()}"
+        f"  sha256 {source.sha256[:12]}",
         "",
     ]
     return "\n".join(header) + describe(snap.profile)

