@@ -15,15 +15,17 @@ import io
 import json
 from datetime import UTC, datetime
 
+import jsonschema
 import pytest
 
 from monitor.config import parse_config
+from monitor.core.diff import diff
 from monitor.core.periods import week_of
 from monitor.edges.store import Store
 from monitor.pipeline.reporting import write_reports
 from tests.conftest import ROOT, requires_corpus
 from tests.corpusworld import IRAQ_CERT, IRAQ_NO_CERT, save, text_of
-from tests.helpers import edited, run_cli, write_config
+from tests.helpers import edited, profile_from, run_cli, write_config
 
 pytestmark = requires_corpus
 
@@ -82,8 +84,6 @@ def cli(world, *args: str) -> str:
 
 def json_changes(world, slug: str, old: str, new: str) -> dict[str, dict]:
     data = json.loads(cli(world, "diff", slug, old, new, "--format", "json"))
-    import jsonschema
-
     schema = json.loads((ROOT / "monitor" / "schemas" / "diff.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(data)
     return {c["key"]: c for c in data["changes"]}
@@ -229,3 +229,29 @@ def test_sqlite_changes_have_field_status_and_note(world):
     fields = {r["field"] for r in db.query("select field from changes where slug = 'bolivia'")}
     assert fields == {"cybersecurity_strategy", "last_updated", "section:1.3.1:text"}
     db.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "key", "doubt"),
+    [
+        # a zero too many: ten times the people, a misprint rather than a census
+        ("Chad", ("11 831 000", "118 310 000"), "population", "10 times the snapshot before"),
+        ("Chad", ("11 831 000", "1 183 100"), "population", "0.1 times the snapshot before"),
+        ("Chad", ("11 831 000", "12 448 000"), "population", None),  # a new estimate
+        ("Kenya", ("39.00%", "18.00%"), "internet_users_pct", "internet users fell from 39 %"),
+        ("Kenya", ("39.00%", "43.00%"), "internet_users_pct", None),
+        ("Kenya", ("39.00%", "30.00%"), "internet_users_pct", None),  # a fall, not by half
+    ],
+    ids=["tenfold", "a-tenth", "plausible", "users-halved", "users-up", "users-down"],
+)
+def test_implausible_jumps_get_a_note(name, edit, key, doubt):
+    text = text_of(name)
+    [change] = [
+        c for c in diff(profile_from(text), profile_from(edited(text, edit))) if c.key == key
+    ]
+    if doubt is None:
+        assert change.note is None
+        assert "note" not in change.summary
+    else:
+        assert change.note is not None and change.note.startswith(doubt)
+        assert change.summary.endswith(f"[note: {change.note}]")
