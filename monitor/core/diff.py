@@ -31,6 +31,9 @@ class WordRun:
 
 @dataclass(frozen=True)
 class Change:
+    """One finding of the diff: ``path`` for people, ``key`` for programs (exports, filters);
+    an indicator's statuses travel with its values, so ``planned → draft`` is a change."""
+
     path: str  # readable: "1.1.2 Regulation and Compliance › items"
     kind: Kind
     old: Value
