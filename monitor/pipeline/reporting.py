@@ -98,7 +98,8 @@ def write_reports(
             _write(pages / f"{history.slug}.html", country_html(history, now))
             written += 1
     weeks = sorted({p.stem for p in root.glob("*.html") if parse_period(p.stem)})
-    world = world_of(found)
+    shapes = root / ".cache" / "shapes.json"
+    world = world_of(found, cache=shapes)
     search = f"{config.reports.base_url}search" if config.reports.base_url else None
     _write(
         root / "index.html",
@@ -115,7 +116,7 @@ def write_reports(
     keys = tuple(found.nows[next(iter(found.nows))].cells) if found.nows else (DEFAULT,)
     # the maps change only with a country's snapshots (they are what the index shows)
     for key in keys if found.reread or not (root / "map.html").exists() else ():
-        shown = world if key == world.key else world_of(found, key)
+        shown = world if key == world.key else world_of(found, key, cache=shapes)
         _write(root / f"map-{key}.svg", map_svg(shown))
         _write(
             root / ("map.html" if key == DEFAULT else f"map-{key}.html"),
