@@ -82,6 +82,11 @@ def start_reader(limits: Limits = DEFAULT_LIMITS) -> None:
     _READER.start(limits)
 
 
+def stop_reader() -> None:
+    """End the child (a fetch run leaves no process behind; the next PDF starts one)."""
+    _READER.stop()
+
+
 class _Died(Exception):
     """The child ended while reading: why, in words."""
 

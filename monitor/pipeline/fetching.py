@@ -28,7 +28,7 @@ from monitor.core.extract import sniff
 from monitor.core.snapshot import Outcome, SaveResult
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import write_all
-from monitor.edges.reading import read_profile, start_reader
+from monitor.edges.reading import read_profile, start_reader, stop_reader
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
@@ -137,12 +137,15 @@ class _Run:
         committer = asyncio.ensure_future(self._commit_loop())
         # The PDF reader starts while the first downloads are under way.
         warming = asyncio.ensure_future(asyncio.to_thread(start_reader, self.config.extract))
-        await self._download_all(queue, stop)
-        with contextlib.suppress(MonitorError):
-            await warming  # a reader that cannot start says so on the first PDF
-        await asyncio.gather(*self.parsing)
-        self.ready.put_nowait(None)
-        await committer
+        try:
+            await self._download_all(queue, stop)
+            with contextlib.suppress(MonitorError):
+                await warming  # a reader that cannot start says so on the first PDF
+            await asyncio.gather(*self.parsing)
+            self.ready.put_nowait(None)
+            await committer
+        finally:
+            await asyncio.to_thread(stop_reader)  # a run leaves no process behind
         self._write_bookkeeping()  # this thread holds the lock; one small file
         return [r for r in self.results if r is not None]
 
