@@ -247,9 +247,10 @@ async def _get_once(
 ) -> Download:
     if httpx.URL(url).scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs are fetched, not {url}")
-    request = client.build_request("GET", url, headers=headers)
+    # An archived redirect is an answer (raw), not a way to go.
+    follow = {"monitor.follow": not raw}
+    request = client.build_request("GET", url, headers=headers, extensions=follow)
     try:
-        # An archived redirect is an answer (raw), not a way to go.
         response = await client.send(request, stream=True, follow_redirects=not raw)
     except httpx.TooManyRedirects as exc:
         raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) from {url}") from exc
@@ -313,10 +314,15 @@ def create_tls_context() -> ssl.SSLContext:
     return context
 
 
-async def _refuse_other_schemes(request: httpx.Request) -> None:
-    """Every request a client sends, redirects included, is http or https."""
-    if request.url.scheme not in ("http", "https"):
-        raise FetchError(f"redirect to {request.url} refused (not http/https)")
+async def _refuse_other_schemes(response: httpx.Response) -> None:
+    """A redirect is followed to http and https only (an archived one, not followed, is
+    the answer as it is)."""
+    if response.has_redirect_location and response.request.extensions.get("monitor.follow"):
+        location = response.headers["location"]
+        if response.request.url.join(location).scheme not in ("http", "https"):
+            raise FetchError(
+                f"redirect from {response.request.url} to {location} refused (not http/https)"
+            )
 
 
 async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
@@ -338,7 +344,7 @@ def make_client(
         headers={"User-Agent": user_agent},
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
-        event_hooks={"request": [_refuse_other_schemes]},
+        event_hooks={"response": [_refuse_other_schemes]},
         verify=tls if tls is not None else True,
         limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
     )
