@@ -76,12 +76,6 @@ def read_profile(
     return parse(text, country=country, force_country=force_country)
 
 
-def start_reader(limits: Limits = DEFAULT_LIMITS) -> None:
-    """Start the child now, so that the first PDF does not wait for it (a fetch run does
-    this while its first downloads are under way)."""
-    _READER.start(limits)
-
-
 def stop_reader() -> None:
     """End the child (a fetch run leaves no process behind; the next PDF starts one)."""
     _READER.stop()
@@ -109,11 +103,6 @@ class Reader:
     def pid(self) -> int | None:
         """The child's process id, while there is one."""
         return self._process.pid if self._process is not None else None
-
-    def start(self, limits: Limits) -> None:
-        with self._lock:
-            if self._broken is None:
-                self._child(limits)
 
     def read(
         self, data: bytes, content_type: str | None, filename: str | None, limits: Limits

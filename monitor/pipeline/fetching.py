@@ -28,7 +28,7 @@ from monitor.core.extract import sniff
 from monitor.core.snapshot import Outcome, SaveResult
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import write_all
-from monitor.edges.reading import read_profile, start_reader, stop_reader
+from monitor.edges.reading import read_profile, stop_reader
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
@@ -135,12 +135,8 @@ class _Run:
         self.states = self.store.read_states()
         self.stored = set(self.store.countries())
         committer = asyncio.ensure_future(self._commit_loop())
-        # The PDF reader starts while the first downloads are under way.
-        warming = asyncio.ensure_future(asyncio.to_thread(start_reader, self.config.extract))
         try:
             await self._download_all(queue, stop)
-            with contextlib.suppress(MonitorError):
-                await warming  # a reader that cannot start says so on the first PDF
             await asyncio.gather(*self.parsing)
             self.ready.put_nowait(None)
             await committer
