@@ -77,8 +77,9 @@ def read_profile(
 
 
 def stop_reader() -> None:
-    """End the child (a fetch run leaves no process behind; the next PDF starts one)."""
-    _READER.stop()
+    """End the child (a fetch run leaves no process behind; the next PDF starts one) and
+    forget a failed start (the next run tries again)."""
+    _READER.close()
 
 
 class _Died(Exception):
@@ -142,6 +143,10 @@ class Reader:
                 raise ExtractError(_out_of_memory(limits))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def close(self) -> None:
+        self.stop()
+        self._broken = None
+
     def stop(self) -> None:
         from monitor.edges.children import end
 
@@ -172,9 +177,9 @@ class Reader:
     def _exchange(
         self, process: subprocess.Popen[bytes], payload: bytes, limits: Limits
     ) -> tuple[str, Any]:
-        """Send a request and return its answer, never waiting past ``limits.timeout``: the pipes
-        are non-blocking, so neither a child that stops reading nor one that stops half-way
-        through a line can hold this thread."""
+        """Send a request and return its answer, never waiting past ``limits.timeout``: the
+        pipes are non-blocking, so neither a child that stops reading nor one that stops
+        half-way through a line can hold this thread."""
         assert process.stdin is not None and process.stdout is not None
         sink, source = process.stdin.fileno(), process.stdout.fileno()
         poller = select.poll()
@@ -207,7 +212,11 @@ class Reader:
                 while b"\n" in received:
                     line, _, rest = bytes(received).partition(b"\n")
                     received = bytearray(rest)
-                    status, text = loads(line)
+                    try:
+                        status, text = loads(line)
+                    except (TypeError, ValueError):  # not what the child writes: it is lost
+                        self.stop()
+                        raise _Died("the document reader answered nonsense; stopped") from None
                     if status != "ready":
                         return str(status), text
                     self._ready = True
@@ -245,7 +254,7 @@ def _out_of_memory(limits: Limits) -> str:
 
 
 _READER = Reader()
-atexit.register(_READER.stop)
+atexit.register(_READER.close)
 
 
 def serve() -> None:
