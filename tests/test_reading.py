@@ -19,7 +19,7 @@ from monitor.edges import children
 from monitor.edges.reading import Reader, read_profile, read_text
 from monitor.errors import ExtractError, ParseError
 from tests.conftest import TAJIKISTAN_SEED
-from tests.helpers import IRAQ
+from tests.helpers import IRAQ, run_cli, write_config
 from tests.pdfs import text_to_pdf
 from tests.test_hostile_documents import hostile_pdfs
 
@@ -176,3 +176,23 @@ def _misbehaving(monkeypatch: pytest.MonkeyPatch, how: str | None) -> list[str]:
     monkeypatch.setattr(children, "spawn", fake)
     assert Path(__file__).with_name("fake_reader.py").exists()
     return started
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("parse", "{pdf}"), ("import", "{pdf}"), ("diff", "iraq", "{pdf}", "{pdf}")],
+    ids=["parse", "import", "diff FILE"],
+)
+def test_every_command_reads_within_the_limits_of_the_config(tmp_path, command):
+    """parse, import and diff FILE read a document as a fetch does: within ``[extract]``,
+    with one line naming the limit."""
+    pdf = tmp_path / "Iraq.pdf"
+    pdf.write_bytes(hostile_pdfs()["two million text runs"])
+    write_config(tmp_path, "[extract]\ntimeout = 30\nmax_memory_mb = 300\n")
+    result = run_cli(*(arg.format(pdf=pdf) for arg in command), cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert str(pdf) in line
+    assert line.endswith(
+        "document needs more than 300 MB to read; stopped (limit extract.max_memory_mb)"
+    )
