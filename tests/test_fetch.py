@@ -384,7 +384,7 @@ def test_thread_is_not_left_behind(server, tmp_path):
     helpers = children()
     run(config, store)
     assert threading.active_count() <= before
-    assert children() <= helpers  # the run's reader and writer processes are gone
+    assert children() <= helpers  # the run's reader process is gone
 
 
 def children() -> set[int]:
