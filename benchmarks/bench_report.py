@@ -46,6 +46,7 @@ from monitor.core.periods import (
     iso_week,
     make_digest,
 )
+from monitor.core.summary import summarise
 from monitor.edges.diffcache import cache_path
 from monitor.edges.store import Store
 from monitor.pipeline.gathering import from_histories, gather
@@ -126,7 +127,7 @@ def main() -> None:
         digest = make_digest(WEEK, histories, [], [h.slug for h in histories], now)
         changes = sum(len(e.comparison.changes) for e in digest.changes)
         start = time.perf_counter()
-        page = digest_html(digest)
+        page = digest_html(digest, summarise(digest))
         digest_time = time.perf_counter() - start
         start = time.perf_counter()
         pages = [country_html(h, now) for h in histories]

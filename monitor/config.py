@@ -118,7 +118,7 @@ def cron_trigger(expression: str, timezone: str, where: str) -> CronTrigger:
     """Five fields as in crontab, or six with seconds first (handy for tests and demos).
 
     APScheduler is imported here, not at start-up: only the commands that schedule pay
-    for it (about 55 ms)."""
+    for importing it."""
     from apscheduler.triggers.cron import CronTrigger
 
     fields = expression.split()

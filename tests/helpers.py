@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,6 +53,9 @@ IRAQ_LATER = edited(
     ),
     ("-None.\n\n1.2 TECHNICAL", "- Cyber Security Law No. 12\n\n1.2 TECHNICAL"),
 )
+
+
+IRAQ_REVISED = edited(IRAQ_LATER, ("36 004 552", "36 100 000"))  # a new text, the same date
 
 
 def write_config(directory: Path, extra: str = "") -> Path:
@@ -156,3 +160,33 @@ def stop(daemon: subprocess.Popen, cwd: Path) -> tuple[int, str]:
     daemon.send_signal(signal.SIGTERM)
     daemon.communicate(timeout=30)
     return daemon.returncode, stderr_so_far(cwd)
+
+
+def config_text(url: str, fetch: str, report: str, extra: str = "") -> str:
+    """A config.toml for the daemon: Iraq from ``url``, fetch and report on these crons."""
+    return (
+        "[fetch]\nretries = 0\ntimeout = 5\nlock_timeout = 20\n"
+        f'[schedule]\nfetch = "{fetch}"\nreport = "{report}"\ntimezone = "UTC"\n'
+        f'[[sources.extra]]\ncountry = "Iraq"\nurl = "{url}"\n' + extra
+    )
+
+
+def import_files(directory: Path, *texts: tuple[str, str]) -> None:
+    """``monitor import`` of each (file name, text), written into ``directory`` first."""
+    paths = []
+    for name, text in texts:
+        (directory / name).write_text(text)
+        paths.append(str(directory / name))
+    result = run_cli("import", *paths, cwd=directory)
+    assert result.returncode == 0, result.stderr
+
+
+def keep(driver, path: Path) -> None:
+    """A screenshot at ``path`` (under the test's tmp_path); MONITOR_SCREENSHOTS=DIR keeps a
+    copy for a person to look at."""
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+    keep_dir = os.environ.get("MONITOR_SCREENSHOTS")
+    if keep_dir:
+        Path(keep_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep_dir) / path.name)

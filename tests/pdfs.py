@@ -83,3 +83,17 @@ def text_stream(lines: list[str]) -> bytes:
         parts.append(b"(%s) Tj T*" % safe)
     parts.append(b"ET")
     return b"\n".join(parts)
+
+
+def hostile_pdfs() -> dict[str, bytes]:
+    """PDFs made to exhaust a reader's time or memory, each around a real profile's text."""
+    from tests.helpers import IRAQ
+
+    lines = IRAQ.splitlines()
+    return {
+        "two million text runs": raw_pdf(
+            [text_stream(lines) + b"\nBT /F1 1 Tf " + b"(a) Tj " * 2_000_000 + b"ET"]
+        ),
+        "100,000 page references": raw_pdf([text_stream(lines)], kids=100_000),
+        "a stream that inflates to 400 MB": raw_pdf([deflated_blanks(400_000_000)], packed=True),
+    }

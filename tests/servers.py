@@ -80,6 +80,14 @@ def raw_server(
         listener.close()
 
 
+def unacknowledged(conn: socket.socket) -> int:
+    """Bytes sent on ``conn`` that its peer has not acknowledged yet (Linux SIOCOUTQ)."""
+    import fcntl
+    import termios
+
+    return struct.unpack("i", fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+
+
 @contextmanager
 def resetting_server(sent: int = 2000, declared: int = 100_000) -> Iterator[str]:
     """Answers every request with a partial body, then resets the connection (RST)."""
@@ -87,7 +95,10 @@ def resetting_server(sent: int = 2000, declared: int = 100_000) -> Iterator[str]
     def answer(conn: socket.socket, stop: threading.Event) -> None:
         head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {declared}\r\n\r\n"
         conn.sendall(head.encode() + b"CYBERWELLNESS PROFILE\n" + b"x" * sent)
-        time.sleep(0.05)
+        # A reset drops what is still unsent: wait until the peer has every byte
+        deadline = time.monotonic() + 10
+        while unacknowledged(conn) and time.monotonic() < deadline:
+            time.sleep(0.001)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
     with raw_server(answer) as (base, _):

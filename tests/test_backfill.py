@@ -15,31 +15,12 @@ from monitor.errors import ArchiveBlocked
 from monitor.pipeline.backfill import backfill
 from monitor.pipeline.fetching import sources_named
 from monitor.pipeline.reporting import build_digest
-from tests.helpers import IRAQ, edited, run_cli
-from tests.pdfs import text_to_pdf
-from tests.test_hostile_documents import hostile_pdfs
-from tests.wayback import Archived, Wayback
+from tests.helpers import run_cli
+from tests.pdfs import hostile_pdfs
+from tests.wayback import ITU, SOFT_404, V1, V2, Archived, Wayback, pdf
 
-ITU = "www.itu.int/en/ITU-D/Cybersecurity/Documents/Country_Profiles"
 ITU_80 = ITU.replace("www.itu.int", "www.itu.int:80")
 IRAQ_URL = f"https://{ITU}/Iraq.pdf"
-V1 = IRAQ
-V2 = edited(
-    IRAQ,
-    ("Last updated on 6th March 2015", "Last updated on 10th February 2016"),
-    ("Total Population: 33 703 000", "Total Population: 36 004 552"),
-    (
-        "There is still no nationally recognized CERT in Iraq.",
-        "Iraq has an officially recognized national CIRT called IQ-CERT.",
-    ),
-)
-SOFT_404 = (
-    b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>Sorry</body></html>"
-)
-
-
-def pdf(text: str, year: int) -> bytes:
-    return text_to_pdf(text, created=datetime(year, 1, 1, tzinfo=UTC))
 
 
 def iraq_history() -> list[Archived]:

@@ -16,7 +16,7 @@ import pytest
 from monitor.edges.store import Store
 from tests.conftest import ROOT
 from tests.helpers import run_cli
-from tests.test_backfill import ITU, SOFT_404, V1, V2, pdf
+from tests.wayback import ITU, SOFT_404, V1, V2, pdf
 
 PYWB = ROOT / ".venv-pywb" / "bin"
 pytestmark = pytest.mark.skipif(

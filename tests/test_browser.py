@@ -6,49 +6,12 @@ copies for a person to look at.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from monitor.core.periods import iso_week
 from monitor.pipeline.reporting import write_reports
+from tests.helpers import keep
 from tests.reportdata import DURING, WEEK, build
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    assert Path(CHROMIUM).exists(), "Debian chromium is not installed (.ci/run installs it)"
-    assert Path(CHROMEDRIVER).exists(), "Debian chromium-driver is not installed"
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--window-size=1200,1600",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +20,6 @@ def reports(tmp_path_factory):
     world = build(root)
     result = write_reports(world.config, world.store, iso_week(WEEK), DURING)
     return world, result.path.parent
-
-
-def keep(driver, path: Path) -> None:
-    driver.save_screenshot(str(path))
-    assert path.stat().st_size > 10_000
-    keep_dir = os.environ.get("MONITOR_SCREENSHOTS")
-    if keep_dir:
-        Path(keep_dir).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep_dir) / path.name)
 
 
 def test_digest_in_chromium(browser, reports, tmp_path):
@@ -123,9 +77,6 @@ def test_country_page_in_chromium(browser, reports, tmp_path):
     keep(browser, tmp_path / "country.png")
 
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"  # git-ignored: for people to look at
-
-
 @pytest.fixture(scope="module")
 def corpus_reports(corpus_world):
     from tests.corpusworld import SECOND_EDITS, WEEK_OF_EDITS
@@ -143,10 +94,9 @@ def no_sideways_scroll(browser) -> bool:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_overview_in_chromium(browser, corpus_reports, width):
+def test_overview_in_chromium(browser, corpus_reports, width, tmp_path):
     from selenium.webdriver.common.by import By
 
-    ARTIFACTS.mkdir(exist_ok=True)
     browser.set_window_size(width, 1400)
     try:
         browser.get((corpus_reports / "overview.html").as_uri())
@@ -160,9 +110,9 @@ def test_overview_in_chromium(browser, corpus_reports, width):
         cirt = iraq.find_element(By.CSS_SELECTOR, 'td[data-label="national CIRT"]')
         assert "since 2016-02-10" in cirt.text
         assert cirt.is_displayed()
-        keep(browser, ARTIFACTS / f"overview-{width}.png")
+        keep(browser, tmp_path / f"overview-{width}.png")
         browser.execute_script("arguments[0].scrollIntoView()", iraq)
-        keep(browser, ARTIFACTS / f"overview-{width}-iraq.png")
+        keep(browser, tmp_path / f"overview-{width}-iraq.png")
         # the optional script: filters without a server; without it nothing is hidden
         find = browser.find_element(By.ID, "find")
         assert find.is_displayed()
@@ -192,7 +142,7 @@ def test_overview_sorts_and_filters_by_indicator(browser, corpus_reports):
     assert len(names()) == int(total.text.split()[0])
 
 
-def test_country_page_current_state_in_chromium(browser, corpus_reports):
+def test_country_page_current_state_in_chromium(browser, corpus_reports, tmp_path):
     from selenium.webdriver.common.by import By
 
     browser.set_window_size(390, 1400)
@@ -202,6 +152,6 @@ def test_country_page_current_state_in_chromium(browser, corpus_reports):
         assert current.location["y"] < browser.find_element(By.ID, "timeline").location["y"]
         assert len(current.find_elements(By.CSS_SELECTOR, "svg.chart")) == 2
         assert no_sideways_scroll(browser)
-        keep(browser, ARTIFACTS / "country-iraq-390.png")
+        keep(browser, tmp_path / "country-iraq-390.png")
     finally:
         browser.set_window_size(1200, 1600)

@@ -10,6 +10,7 @@ from pathlib import Path
 from monitor.edges.store import Store
 from tests.helpers import (
     IRAQ,
+    config_text,
     run_cli,
     run_process,
     start_daemon,
@@ -19,14 +20,6 @@ from tests.helpers import (
     wait_for,
 )
 from tests.smtp import smtp_server
-
-
-def config_text(url: str, fetch: str, report: str, extra: str = "") -> str:
-    return (
-        "[fetch]\nretries = 0\ntimeout = 5\nlock_timeout = 20\n"
-        f'[schedule]\nfetch = "{fetch}"\nreport = "{report}"\ntimezone = "UTC"\n'
-        f'[[sources.extra]]\ncountry = "Iraq"\nurl = "{url}"\n' + extra
-    )
 
 
 def test_daemon_fetches_reports_and_stops_cleanly(server, tmp_path):

@@ -21,21 +21,10 @@ from monitor.pipeline.history import all_histories
 from monitor.render.feed import atom_feed, feed_items
 from tests.conftest import IRAQ_SEED, ROOT, TAJIKISTAN_SEED
 from tests.helpers import IRAQ, T0, edited, profile_from, run_cli, run_process, write_config
-from tests.pdfs import deflated_blanks, raw_pdf, text_stream, text_to_pdf
+from tests.pdfs import hostile_pdfs, text_to_pdf
 from tests.servers import dribbling_server
 
 TIGHT = "[extract]\ntimeout = 5\nmax_memory_mb = 300\n"
-
-
-def hostile_pdfs() -> dict[str, bytes]:
-    lines = IRAQ.splitlines()
-    return {
-        "two million text runs": raw_pdf(
-            [text_stream(lines) + b"\nBT /F1 1 Tf " + b"(a) Tj " * 2_000_000 + b"ET"]
-        ),
-        "100,000 page references": raw_pdf([text_stream(lines)], kids=100_000),
-        "a stream that inflates to 400 MB": raw_pdf([deflated_blanks(400_000_000)], packed=True),
-    }
 
 
 @pytest.mark.parametrize("name", list(hostile_pdfs()))

@@ -12,6 +12,7 @@ import pytest
 
 from monitor.core.overview import overview
 from monitor.core.periods import iso_week
+from monitor.core.summary import summarise
 from monitor.pipeline.history import all_histories
 from monitor.pipeline.reporting import write_reports
 from monitor.render.text import digest_text
@@ -140,7 +141,7 @@ def test_week_of_the_first_import_says_new(corpus_world, reports):
     from monitor.pipeline.reporting import build_digest
 
     digest, _ = build_digest(corpus_world.store, iso_week(WEEK_OF_IMPORT), IMPORTED)
-    text = digest_text(digest, "https://reports.example.org/")
+    text = digest_text(digest, summarise(digest), "https://reports.example.org/")
     assert "120 new, 0 changed, 0 unchanged, 0 failed" in text
     assert "Read online: https://reports.example.org/2026-W47.html" in text
     assert FIRST_EDITS > IMPORTED

@@ -20,8 +20,7 @@ from monitor.edges.reading import Reader, read_profile, read_text
 from monitor.errors import ExtractError, ParseError
 from tests.conftest import TAJIKISTAN_SEED
 from tests.helpers import IRAQ, run_cli, write_config
-from tests.pdfs import text_to_pdf
-from tests.test_hostile_documents import hostile_pdfs
+from tests.pdfs import hostile_pdfs, text_to_pdf
 
 PDF = text_to_pdf(IRAQ)
 PATIENT = replace(DEFAULT_LIMITS, timeout=3600)  # a death seen only at the timeout would hang

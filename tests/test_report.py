@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from monitor.core.periods import iso_week
+from monitor.core.summary import summarise
 from monitor.pipeline.reporting import build_digest, write_reports
 from monitor.render.markdown import digest_markdown
 from monitor.render.text import digest_text, subject
@@ -125,11 +126,11 @@ def test_a_change_belongs_to_the_week_it_was_seen(world):
 
 def test_text_and_markdown_digests(written):
     _, result = written
-    text = digest_text(result.digest)
+    text = digest_text(result.digest, summarise(result.digest))
     assert text.startswith(subject(result.digest))
     assert "+ items: Law on Cybersecurity" in text
     assert "~ national CIRT: no → yes" in text
-    md = digest_markdown(result.digest)
+    md = digest_markdown(result.digest, summarise(result.digest))
     assert "## Kenya" in md or "## Ghana" in md
     assert "Law on Cybersecurity" in md
 
@@ -161,7 +162,7 @@ def test_country_page_index_and_feed(written):
 
 def test_injection_text_kept_verbatim_in_text_digest(written):
     _, result = written
-    assert INJECTION in digest_text(result.digest)
+    assert INJECTION in digest_text(result.digest, summarise(result.digest))
 
 
 @pytest.mark.parametrize(("weeks", "shown"), [(2, False), (3, True)])

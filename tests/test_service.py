@@ -21,11 +21,11 @@ from monitor.config import load_config
 from monitor.edges.clock import utc_now
 from monitor.service.app import create_app
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED
-from tests.helpers import IRAQ, edited, run_cli, write_config
+from tests.helpers import IRAQ, import_files, run_cli, write_config
 from tests.helpers import IRAQ_LATER as LATER
+from tests.helpers import IRAQ_REVISED as REVISED
 from tests.servers import uvicorn_thread
 
-REVISED = edited(LATER, ("36 004 552", "36 100 000"))  # same date, new content: 2016-01-10.r2
 PAIRS = [
     ("2015-03-06", "latest"),
     ("first", "2016-01-10.r1"),
@@ -34,15 +34,6 @@ PAIRS = [
     ("latest", "first"),
     ("latest~2", "latest~2"),
 ]
-
-
-def import_files(directory: Path, *texts: tuple[str, str]) -> None:
-    paths = []
-    for name, text in texts:
-        (directory / name).write_text(text)
-        paths.append(str(directory / name))
-    result = run_cli("import", *paths, cwd=directory)
-    assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import pytest
 from monitor.config import load_config
 from monitor.edges.clock import utc_now
 from monitor.service.app import create_app
-from tests.helpers import IRAQ, write_config
+from tests.helpers import IRAQ, import_files, keep, write_config
+from tests.helpers import IRAQ_LATER as LATER
+from tests.helpers import IRAQ_REVISED as REVISED
 from tests.servers import uvicorn_thread
-from tests.test_browser import browser, keep  # noqa: F401  (the module's Chromium fixture)
-from tests.test_service import LATER, REVISED, import_files
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def base(tmp_path_factory):
         yield url
 
 
-def test_served_pages_in_chromium(browser, base, tmp_path):  # noqa: F811
+def test_served_pages_in_chromium(browser, base, tmp_path):
     from selenium.webdriver.common.by import By
 
     browser.get(base + "/")

@@ -14,8 +14,16 @@ import pytest
 from monitor.core.snapshot import SnapshotRef
 from monitor.edges.store import Store
 from tests.conftest import IRAQ_SEED, ROOT
-from tests.helpers import IRAQ, run_cli, write_config
-from tests.test_daemon import config_text, start_monitor, stderr_so_far, stop, wait_for
+from tests.helpers import (
+    IRAQ,
+    config_text,
+    run_cli,
+    start_monitor,
+    stderr_so_far,
+    stop,
+    wait_for,
+    write_config,
+)
 
 ACCESS = re.compile(
     r"^127\.0\.0\.1 - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "

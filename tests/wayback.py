@@ -20,6 +20,31 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.helpers import IRAQ, edited
+from tests.pdfs import text_to_pdf
+
+# What the archive tests hold: two versions of Iraq's profile, at ITU's address, and the
+# page a site serves with a 200 where the document used to be.
+ITU = "www.itu.int/en/ITU-D/Cybersecurity/Documents/Country_Profiles"
+V1 = IRAQ
+V2 = edited(
+    IRAQ,
+    ("Last updated on 6th March 2015", "Last updated on 10th February 2016"),
+    ("Total Population: 33 703 000", "Total Population: 36 004 552"),
+    (
+        "There is still no nationally recognized CERT in Iraq.",
+        "Iraq has an officially recognized national CIRT called IQ-CERT.",
+    ),
+)
+SOFT_404 = (
+    b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>Sorry</body></html>"
+)
+
+
+def pdf(text: str, year: int) -> bytes:
+    """``text`` as a PDF created on 1 January of ``year`` (other bytes each year)."""
+    return text_to_pdf(text, created=datetime(year, 1, 1, tzinfo=UTC))
+
 
 def canonical(url: str) -> str:
     """How the archive keys a URL (SURT-like): scheme, ``www.`` and ``:80`` do not matter."""

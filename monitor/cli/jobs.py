@@ -85,13 +85,10 @@ def report_command(
         where = config.path or "config.toml (none found)"
         raise ConfigError(f"{where}: email.enabled is false; set it to true to use --email")
     result = report_period(config, options.store(config), period, lambda: moment, email=email)
-    from monitor.core.summary import summarise
-    from monitor.render.summary import counts
+    from monitor.render.text import counts
 
     options.say(str(result.path))
-    options.say(
-        f"{period.label}: {len(result.digest.checked)} checked: {counts(summarise(result.digest))}"
-    )
+    options.say(f"{period.label}: {len(result.digest.checked)} checked: {counts(result.summary)}")
     for label in result.emailed:
         options.say(f"emailed the {label} digest to {', '.join(config.email.to)}")
     if open_browser:
@@ -216,7 +213,7 @@ def demo_command(options: Options, directory: Path | None) -> None:
     digest = result.report.digest
     config = directory / "config.toml"
     options.say("")
-    options.say(digest_text(digest).split("\n", 3)[3].rstrip())
+    options.say(digest_text(digest, result.report.summary).split("\n", 3)[3].rstrip())
     options.say("")
     options.say(f"weekly digest: {result.report.path}")
     options.say(f"all reports:   {result.report.path.parent / 'index.html'}")

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Literal
+from typing import Any, Literal
 
 from monitor.errors import ExtractError
 
@@ -250,7 +250,7 @@ def pdf_text(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
         for index in range(count):
             page = document[index]
             textpage = page.get_textpage()
-            pages.append(textpage.get_text_range())
+            pages.append(_laid_out(textpage))
             textpage.close()
             page.close()
             chars += len(pages[-1])
@@ -260,6 +260,46 @@ def pdf_text(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
     finally:
         document.close()
     return "\f".join(pages)
+
+
+_WIDE = 2.5  # a gap wider than this many average characters separates printed columns
+
+
+def _laid_out(textpage: Any) -> str:
+    """The page's text with its columns where they are printed: pdfium gives one space for
+    any gap, so items side by side and the wrapped ends below them would lose their places.
+    A wide gap, or a line that starts far from the margin, becomes as many spaces as
+    characters would fill it (the parser reads items by where their column starts)."""
+    text: str = textpage.get_text_range()
+    if len(text) != textpage.count_chars() or not text.strip():
+        return text  # characters pdfium does not count one by one: keep its plain text
+    runs = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+    letters = sum(len(textpage.get_text_bounded(*run).strip()) for run in runs)
+    width = sum(right - left for left, _, right, _ in runs) / max(letters, 1)
+    if width <= 0:
+        return text
+    margin = min((left for left, _, _, _ in runs), default=0.0)
+    out: list[str] = []
+    column = 0  # characters written on this line
+    for index, char in enumerate(text):
+        if char in "\r\n":
+            column = -1
+        elif char == " " and 0 < index < len(text) - 1 and not text[index + 1].isspace():
+            starts_line = column <= 0
+            gap = textpage.get_charbox(index + 1)[0] - (
+                margin if starts_line else textpage.get_charbox(index - 1)[2]
+            )
+            if gap > _WIDE * width:  # put what follows where its column is printed
+                place = round((textpage.get_charbox(index + 1)[0] - margin) / width)
+                char = " " * max(1 if starts_line else 2, place - max(column, 0))
+        elif column < 0 and not char.isspace():
+            place = round((textpage.get_charbox(index)[0] - margin) / width)
+            if place > _WIDE:  # a line that starts far from the margin
+                out.append(" " * place)
+                column = place
+        out.append(char)
+        column = 0 if char in "\r\n" else max(column, 0) + len(char)
+    return "".join(out)
 
 
 _BLOCK = frozenset(

@@ -99,7 +99,7 @@ def parse(text: str, country: str | None = None, *, force_country: bool = False)
     """Text → Profile. The country is the one the document's title names; ``country`` (a
     ``--country`` option, a configured source) only fills in where the title names none.
     One that contradicts the title is a ``ParseError`` naming both, unless ``force_country``."""
-    lines = _clean_lines(text)
+    lines, indents = _clean_lines(text)
     title_at = next((i for i, line in enumerate(lines) if _TITLE.search(line)), None)
     if title_at is None:
         raise ParseError("not a Cyberwellness Profile: no 'CYBERWELLNESS PROFILE' title")
@@ -128,7 +128,7 @@ def parse(text: str, country: str | None = None, *, force_country: bool = False)
 
     first_heading = headings[0][0]
     background = _background(lines[background_at:first_heading])
-    sections = _sections(lines, headings)
+    sections = _sections(lines, indents, headings)
     who = _country(printed_name, country, force_country)
     official = title_case(printed_name) if printed_name else who.name
     return Profile(
@@ -166,11 +166,17 @@ def _country(printed: str, given: str | None, force: bool) -> Country:
     return title
 
 
-def _clean_lines(text: str) -> list[str]:
+def _clean_lines(text: str) -> tuple[list[str], list[int]]:
+    """The stripped lines, and how far each was indented (where printed columns start)."""
     text = _MD_LINK.sub(lambda m: m.group(1), text)
     text = _ANGLE_URL.sub(lambda m: m.group(1), text)
-    lines = [line.strip() for line in text.split("\n")]
-    return ["" if line.startswith("-----") and _PAGE_MARK.match(line) else line for line in lines]
+    raw = text.split("\n")
+    lines = [line.strip() for line in raw]
+    indents = [len(line) - len(line.lstrip()) for line in raw]
+    cleaned = [
+        "" if line.startswith("-----") and _PAGE_MARK.match(line) else line for line in lines
+    ]
+    return cleaned, indents
 
 
 def _is_caps_title(line: str) -> bool:
@@ -178,7 +184,7 @@ def _is_caps_title(line: str) -> bool:
 
 
 def _is_heading(title: str) -> bool:
-    return _is_caps_title(title) or " ".join(title.split()).upper() in _KNOWN_TITLES
+    return _is_caps_title(title) or _known(title)
 
 
 def _printed_name(lines: list[str], title_at: int, background_at: int) -> str:
@@ -222,10 +228,17 @@ def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
             continue
         number, title = match.group(1), match.group(2)
         body = index + 1
-        if not title:
-            following = _next_nonblank(lines, index + 1)
-            if following is not None and not lines[following][:1].isdigit():
+        if not title and (following := _next_nonblank(lines, index + 1)) is not None:
+            rest = _NUMBER_REST.match(lines[following])
+            if not lines[following][:1].isdigit():
                 title, body = lines[following], following + 1
+            elif rest and lines[index].endswith("."):
+                # a number broken at a dot: "1.5." / "2 INTRA-AGENCY COOPERATION"
+                number, title, body = f"{number}.{rest.group(1)}", rest.group(2), following + 1
+        if title and body < len(lines) and _continues(title, lines[body]):
+            # a title broken across lines: "1.5.2 INTRA-" / "AGENCY COOPERATION"
+            joiner = "" if title.endswith("-") else " "
+            title, body = f"{title}{joiner}{lines[body]}", body + 1
         if title and not title[0].isdigit() and _is_heading(title) and _key(number) > last:
             found.append((index, body, number, _title(title)))
             last = _key(number)
@@ -233,8 +246,30 @@ def _headings(lines: list[str], start: int) -> list[tuple[int, int, str, str]]:
     return found
 
 
+_NUMBER_REST = re.compile(r"^(\d{1,2})\s+(\S.*)$")
+
+
+def _known(title: str) -> bool:
+    return " ".join(title.split()).upper() in _KNOWN_TITLES
+
+
+def _continues(title: str, line: str) -> bool:
+    """Whether ``line`` is the rest of a heading title broken across lines: the title ends
+    in a hyphen, or only the two together make a title of the template."""
+    if not line or not _is_caps_title(line) or line[:1].isdigit():
+        return False
+    if title.endswith("-") and title[-2:-1].isalpha():
+        return True
+    return not _known(title) and _known(f"{title} {line}")
+
+
+# A template title whatever its line break did to the hyphen ("INTRAAGENCY", "INTRA- AGENCY").
+_BY_LETTERS = {re.sub(r"[^A-Z]", "", title): title for title in _KNOWN_TITLES}
+
+
 @lru_cache(maxsize=1024)
 def _title(printed: str) -> str:
+    printed = _BY_LETTERS.get(re.sub(r"[^A-Z]", "", printed.upper()), printed)
     return title_case(" ".join(printed.split()))
 
 
@@ -246,34 +281,43 @@ def _next_nonblank(lines: list[str], index: int) -> int | None:
     return None
 
 
-def _sections(lines: list[str], headings: list[tuple[int, int, str, str]]) -> dict[str, Section]:
+def _sections(
+    lines: list[str], indents: list[int], headings: list[tuple[int, int, str, str]]
+) -> dict[str, Section]:
     last_body = headings[-1][1]
     footer = next((i for i in range(last_body, len(lines)) if _FOOTER.match(lines[i])), len(lines))
     sections = {}
     for position, (_, body, number, title) in enumerate(headings):
         end = headings[position + 1][0] if position + 1 < len(headings) else footer
-        sections[number] = _section(number, title, lines[body:end])
+        sections[number] = _section(number, title, lines[body:end], indents[body:end])
     return sections
 
 
-def _section(number: str, title: str, lines: list[str]) -> Section:
+def _section(number: str, title: str, lines: list[str], indents: list[int]) -> Section:
     prose: list[str] = []
     items: list[list[str]] = []
     in_list = False  # the previous line belonged to a list item, with no blank line since
-    for line in lines:
+    columns: list[tuple[int, int]] = []  # (where it starts, item) of items printed side by side
+    for line, indent in zip(lines, indents, strict=True):
         if not line:
             in_list = False
             continue
         first = line[0]
         if first == "-" and line[1:2] != "-":
-            for cell in _TWO_COLUMNS.split(line[1:].strip()):
-                items.append([cell.strip()])
+            cells = [cell.strip() for cell in _TWO_COLUMNS.split(line[1:].strip())]
+            columns = _starts(line, indent, cells, len(items)) if len(cells) > 1 else []
+            items.extend([cell] for cell in cells)
             in_list = True
         elif items and not items[-1][-1]:  # a bare "-" whose text follows on a later line
             items[-1][-1] = line
             in_list = True
         elif (first.isdigit() or first in "strn") and _NOISE_LINE.match(line):
             continue
+        elif in_list and columns and (indent > columns[0][0] or len(_cells(line, indent)) > 1):
+            # the wrapped ends of items printed side by side, each under its own item
+            for start, cell in _cells(line, indent):
+                under = [item for column, item in columns if column <= start + 2]
+                items[under[-1] if under else columns[0][1]].append(cell)
         elif in_list and (not items[-1][-1].endswith((".", ":", ";")) or first.islower()):
             items[-1].append(line)
         else:
@@ -286,6 +330,21 @@ def _section(number: str, title: str, lines: list[str]) -> Section:
     if "//" in joined or "www." in joined:
         links = tuple(dict.fromkeys(u.rstrip(".,;:)") for u in _URL.findall(joined)))
     return Section(number, title, text, cleaned, links)
+
+
+def _starts(line: str, indent: int, cells: list[str], first: int) -> list[tuple[int, int]]:
+    """Where each of the cells of one printed line starts, and the item it is."""
+    out, at = [], 0
+    for offset, cell in enumerate(cells):
+        at = line.find(cell, at)
+        out.append((indent + at, first + offset))
+        at += len(cell)
+    return out
+
+
+def _cells(line: str, indent: int) -> list[tuple[int, str]]:
+    """The parts of a line separated by two spaces or more, with where each starts."""
+    return [(indent + m.start(), m.group(0)) for m in re.finditer(r"\S+(?: \S+)*", line)]
 
 
 def _join(parts: list[str]) -> str:
@@ -354,7 +413,9 @@ def _figure(block: str, label: str) -> str | None:
     match = re.search(label + r"\s*[:\s]*:?\s*(.*)", block, re.I)
     if not match:
         return None
-    value = re.split(r"\s{2,}|Internet\s+users|\(data", match.group(1), maxsplit=1, flags=re.I)[0]
+    # the next column's label ends the value, also when it wraps after its first word
+    # ("Total Population: 275 000 Internet" / "users, percentage of population: 75%")
+    value = re.split(r"\s{2,}|\bInternet\b|\(data", match.group(1), maxsplit=1, flags=re.I)[0]
     return value.strip(" :") or None
 
 
@@ -386,6 +447,8 @@ def _split_source(source: str | None) -> tuple[str | None, str | None]:
 
 
 MAX_POPULATION = 2_000_000_000  # more than any country has
+# Thousands grouped by three ("33 703 000", "90, 800", "1.234.567") or not grouped at all.
+_GROUPED = re.compile(r"^\d{1,3}(?:(?:,\s?|\s|\.|')\d{3})*$|^\d+$")
 _NOT_STATED = re.compile(r"^(?:unknown|n/?a|not available|-+)\s*%?$", re.I)
 
 
@@ -395,7 +458,8 @@ def _unreadable(value: str, why: str) -> tuple[None, str]:
 
 
 def _population(value: str | None) -> tuple[int | None, str | None]:
-    """``33 703 000``, ``29.82 million`` → people; anything else is not stated, with a note."""
+    """``33 703 000``, ``29.82 million`` → people; anything else is not stated, with a note.
+    Digits grouped irregularly are read as printed, with a note that says so."""
     if not value or _NOT_STATED.match(value.strip()):
         return None, None
     text = value.strip()
@@ -410,14 +474,19 @@ def _population(value: str | None) -> tuple[int | None, str | None]:
         number = int(re.sub(r"\D", "", text))
     if number > MAX_POPULATION:
         return _unreadable(text, "more people than any country has")
+    if not scaled and not _GROUPED.match(text):
+        # "315 791 00" (the United States: ten times too few?): read, and said to be doubtful
+        read = f"{number:,}".replace(",", " ")
+        return number, f"printed as {text!r}, irregular digit grouping: read as {read}"
     return number, None
 
 
 def _percentage(value: str | None) -> tuple[float | None, str | None]:
-    """``9.20%`` → 9.2; above 100 % or unreadable is not stated, with a note."""
+    """``9.20%`` → 9.2; above 100 % or not wholly a percentage is not stated, with a note."""
     if not value or _NOT_STATED.match(value.strip()):
         return None, None
-    match = re.match(r"^(\d{1,3})(?:\s*[.,:]\s*(\d{1,6}))?\s*%?", value.strip())
+    # the whole value: "1e309%" is not 1 %
+    match = re.match(r"^(\d{1,3})(?:\s*[.,:]\s*(\d{1,6}))?\s*%?[\s*]*$", value.strip())
     if not match:
         return _unreadable(value.strip(), "not a percentage the monitor reads")
     number = float(f"{match.group(1)}.{match.group(2) or 0}")

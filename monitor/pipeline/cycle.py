@@ -17,7 +17,7 @@ from monitor.pipeline.reporting import ReportResult, report
 from monitor.pipeline.stop import Stop
 from monitor.render.text import plural
 
-if TYPE_CHECKING:  # fetching imports httpx (~0.1 s): only the jobs that fetch pay for it
+if TYPE_CHECKING:  # fetching imports httpx: only the jobs that fetch pay for importing it
     from monitor.pipeline.fetching import FetchResult
 
 log = logging.getLogger("monitor")

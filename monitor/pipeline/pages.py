@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 from monitor.core.periods import period_named, week_of
+from monitor.core.summary import summarise
 from monitor.edges.store import Store, find_country
 from monitor.errors import SnapshotNotFound
 from monitor.pipeline.gathering import Gathered, from_histories
@@ -52,7 +53,7 @@ def digest_page(store: Store, label: str, now: datetime, history: History = coun
             f"no week {label!r}: a week is named like 2026-W47 (or since-2026-01-01)"
         ) from exc
     digest, _ = build_digest(store, period, now, all_histories(store, history=history))
-    return digest_html(digest)
+    return digest_html(digest, summarise(digest))
 
 
 def feed(store: Store, base_url: str, now: datetime, history: History = country_history) -> str:

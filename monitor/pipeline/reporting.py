@@ -10,6 +10,7 @@ from pathlib import Path
 
 from monitor.config import Config
 from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
 from monitor.edges.files import remove_temp_files, write_atomic
 from monitor.edges.store import Store
@@ -34,6 +35,7 @@ class ReportResult:
     digest: Digest
     path: Path
     written: int
+    summary: DigestSummary  # the digest's, made once for the page, the mail and the CLI
     emailed: tuple[str, ...] = ()  # periods whose email went out in this run
     email_error: str | None = None
     histories: tuple[CountryHistory, ...] = ()  # what the reports were made from
@@ -80,8 +82,9 @@ def write_reports(
         # a week more than needed: the daemon's next report (the week before) reuses it
         found = gather(store, root, page_dir=pages, since=needed - timedelta(days=7))
     digest, _ = build_digest(store, period, now, found.histories)
+    summary = summarise(digest)
     path = root / f"{period.label}.html"
-    _write(path, digest_html(digest))
+    _write(path, digest_html(digest, summary))
     written = 0
     for history in found.histories:
         if history.slug in found.reread:
@@ -95,7 +98,7 @@ def write_reports(
     base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
     _write(root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept))
     return ReportResult(
-        digest, path, written=written + 4, histories=found.histories, gathered=found
+        digest, path, written + 4, summary, histories=found.histories, gathered=found
     )
 
 
@@ -139,11 +142,11 @@ def report(
     try:
         for label in owed:
             old, _ = build_digest(store, period_named(label, now), now, result.histories)
-            _mail(config, old)
+            _mail(config, old, summarise(old))
             state.paid(reports, label)
             sent.append(label)
         if should_mail(config, result.digest):
-            _mail(config, result.digest)
+            _mail(config, result.digest, result.summary)
             sent.append(period.label)
         state.paid(reports, period.label)
     except DeliveryError as exc:
@@ -153,13 +156,14 @@ def report(
     return replace(result, emailed=tuple(sent))
 
 
-def _mail(config: Config, digest: Digest) -> None:
+def _mail(config: Config, digest: Digest, summary: DigestSummary) -> None:
     from monitor.edges.mail import build_email, send_email
 
+    base = config.reports.base_url
     message = build_email(
         subject(digest),
-        digest_text(digest, config.reports.base_url),
-        digest_email_html(digest, config.reports.base_url),
+        digest_text(digest, summary, base),
+        digest_email_html(digest, summary, base),
         config.email.sender,
         config.email.to,
     )

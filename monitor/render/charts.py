@@ -1,22 +1,44 @@
-"""Small inline SVG charts: readable without JavaScript, in print, and at phone width.
+"""Small charts, as the geometry of an inline SVG: readable without JavaScript, in print, and
+at phone width. ``templates/chart.svg`` draws them (autoescaped, like every page).
 
-Each chart is a self-contained ``<svg>`` with a ``viewBox`` (it scales to its box), a
-``<title>`` and an ``aria-label`` that says what it shows in words, axis labels as text, and
-the last value written beside the line. Dates are ISO days (``YYYY-MM-DD``).
+Each chart has a ``viewBox`` (it scales to its box), a ``<title>`` and an ``aria-label`` that
+say what it shows in words, axis labels as text, and the last value written beside the line.
+Dates are ISO days (``YYYY-MM-DD``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from xml.sax.saxutils import escape, quoteattr
-
-from markupsafe import Markup
+from typing import ClassVar
 
 from monitor.core.diff import format_number
 
-WIDTH, HEIGHT = 300, 110
-LEFT, RIGHT, TOP, BOTTOM = 34, 58, 10, 22
+
+@dataclass(frozen=True)
+class Chart:
+    """What ``chart.svg`` draws: the frame's labels, then a step path or polylines and dots."""
+
+    WIDTH: ClassVar[int] = 300
+    HEIGHT: ClassVar[int] = 110
+    LEFT: ClassVar[int] = 34
+    RIGHT: ClassVar[int] = 58
+    TOP: ClassVar[int] = 10
+    BOTTOM: ClassVar[int] = 22
+    PLOT_W: ClassVar[int] = WIDTH - LEFT - RIGHT
+    PLOT_H: ClassVar[int] = HEIGHT - TOP - BOTTOM
+
+    label: str  # the title and aria-label: what the chart shows, in words
+    colour: str
+    ceiling: str  # the y axis' top label (its bottom is 0)
+    first: str  # the first and last day, under the x axis
+    last: str
+    end: str  # the last value, beside the end of the line
+    end_y: float
+    steps: str = ""  # an SVG path ``d``: a count that holds until the next date
+    lines: tuple[str, ...] = ()  # polyline ``points``: a figure, broken where it is unknown
+    dots: tuple[tuple[float, float], ...] = ()
 
 
 def _x_scale(days: Sequence[str]) -> tuple[int, int]:
@@ -25,98 +47,84 @@ def _x_scale(days: Sequence[str]) -> tuple[int, int]:
     return low, max(high - low, 1)
 
 
-def _frame(label: str, body: list[str], first: str, last: str, top_label: str) -> Markup:
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    parts = [
-        f'<svg class="chart" role="img" aria-label={quoteattr(label)} '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(label)}</title>",
-        f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fafafa" '
-        'stroke="#ccc"/>',
-        f'<text x="{LEFT - 3}" y="{TOP + 8}" text-anchor="end" font-size="9" '
-        f'fill="#555">{escape(top_label)}</text>',
-        f'<text x="{LEFT - 3}" y="{TOP + plot_h}" text-anchor="end" font-size="9" '
-        'fill="#555">0</text>',
-        f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="9" fill="#555">{escape(first)}</text>',
-        f'<text x="{LEFT + plot_w}" y="{HEIGHT - 6}" text-anchor="end" font-size="9" '
-        f'fill="#555">{escape(last)}</text>',
-        *body,
-        "</svg>",
-    ]
-    return Markup("".join(parts))
+def _x(day: str, low: int, span: int) -> float:
+    return round(Chart.LEFT + (date.fromisoformat(day).toordinal() - low) / span * Chart.PLOT_W, 1)
 
 
-def step_chart(points: Sequence[tuple[str, int]], label: str, top: int | None = None) -> Markup:
+def _y(value: float, ceiling: float) -> float:
+    return round(Chart.TOP + Chart.PLOT_H - value / ceiling * Chart.PLOT_H, 1)
+
+
+def step_chart(
+    points: Sequence[tuple[str, int]], label: str, top: int | None = None
+) -> Chart | None:
     """A count over time as steps (it holds until the next date): countries with a CIRT."""
     if not points:
-        return Markup("")
+        return None
     days = [d for d, _ in points]
     low, span = _x_scale(days)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     ceiling = max(top or 0, max(v for _, v in points), 1)
-
-    def xy(day: str, value: float) -> tuple[float, float]:
-        x = LEFT + (date.fromisoformat(day).toordinal() - low) / span * plot_w
-        return round(x, 1), round(TOP + plot_h - value / ceiling * plot_h, 1)
-
     path: list[str] = []
     for index, (day, value) in enumerate(points):
-        x, y = xy(day, value)
-        if index:
-            path.append(f"H{x}V{y}")
-        else:
-            path.append(f"M{x},{y}")
-    _, end_y = xy(points[-1][0], points[-1][1])
-    path.append(f"H{LEFT + plot_w}")
-    body = [
-        f'<path d="{"".join(path)}" fill="none" stroke="#0b57d0" stroke-width="2"/>',
-        f'<text x="{LEFT + plot_w + 4}" y="{end_y + 4}" font-size="11" font-weight="bold" '
-        f'fill="#0b57d0">{points[-1][1]}</text>',
-    ]
-    return _frame(label, body, days[0], days[-1], str(ceiling))
+        x, y = _x(day, low, span), _y(value, ceiling)
+        path.append(f"H{x}V{y}" if index else f"M{x},{y}")
+    path.append(f"H{Chart.LEFT + Chart.PLOT_W}")
+    return Chart(
+        label=label,
+        colour="#0b57d0",
+        ceiling=str(ceiling),
+        first=days[0],
+        last=days[-1],
+        end=str(points[-1][1]),
+        end_y=_y(points[-1][1], ceiling),
+        steps="".join(path),
+    )
 
 
 def line_chart(
     points: Sequence[tuple[str, int | float | None]], label: str, percent: bool = False
-) -> Markup:
+) -> Chart | None:
     """A figure across snapshots (population, internet users), a dot at each snapshot; a
     snapshot that states no figure leaves a gap."""
     known = [(d, v) for d, v in points if v is not None]
     if not known:
-        return Markup("")
+        return None
     days = [d for d, _ in points]
     low, span = _x_scale(days)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     ceiling = max(v for _, v in known) * 1.1 or 1
+    one_day = span == 1 and len(set(days)) == 1
 
-    def xy(day: str, value: float) -> tuple[float, float]:
-        x = LEFT + (date.fromisoformat(day).toordinal() - low) / span * plot_w
-        if span == 1 and len({d for d, _ in points}) == 1:
-            x = LEFT + plot_w / 2
-        return round(x, 1), round(TOP + plot_h - value / ceiling * plot_h, 1)
+    def x_of(day: str) -> float:
+        if one_day:
+            return round(Chart.LEFT + Chart.PLOT_W / 2, 1)
+        return round(
+            Chart.LEFT + (date.fromisoformat(day).toordinal() - low) / span * Chart.PLOT_W, 1
+        )
 
-    body: list[str] = []
+    lines: list[str] = []
+    dots: list[tuple[float, float]] = []
     run: list[str] = []
     for day, value in [*points, ("", None)]:
         if value is None:
             if len(run) > 1:
-                body.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke="#1a7f37" '
-                    'stroke-width="2"/>'
-                )
+                lines.append(" ".join(run))
             run = []
             continue
-        x, y = xy(day, value)
+        x = round(Chart.LEFT + Chart.PLOT_W / 2, 1) if one_day else _x(day, low, span)
+        y = _y(value, ceiling)
         run.append(f"{x},{y}")
-        body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#1a7f37"/>')
-    last_day, last = known[-1]
-    _, end_y = xy(last_day, last)
-    shown = _short(last, percent)
-    body.append(
-        f'<text x="{LEFT + plot_w + 4}" y="{end_y + 4}" font-size="11" font-weight="bold" '
-        f'fill="#1a7f37">{escape(shown)}</text>'
+        dots.append((x, y))
+    return Chart(
+        label=label,
+        colour="#1a7f37",
+        ceiling=_short(ceiling, percent),
+        first=days[0],
+        last=days[-1],
+        end=_short(known[-1][1], percent),
+        end_y=_y(known[-1][1], ceiling),
+        lines=tuple(lines),
+        dots=tuple(dots),
     )
-    return _frame(label, body, days[0], days[-1], _short(ceiling, percent))
 
 
 def _short(value: float, percent: bool) -> str:

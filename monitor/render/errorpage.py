@@ -3,9 +3,8 @@ style as the reports, the same one-line message the CLI prints."""
 
 from __future__ import annotations
 
-from monitor.render.html import environment
+from monitor.render.templating import render
 
 
 def error_html(status: int, reason: str, message: str) -> str:
-    page = environment().get_template("error.html")
-    return str(page.render(status=status, reason=reason, message=message))
+    return render("error.html", status=status, reason=reason, message=message)

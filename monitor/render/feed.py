@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from xml.sax.saxutils import escape
 
-from monitor.core.extract import XML_FORBIDDEN
 from monitor.core.periods import Event, week_of
+from monitor.render.templating import render
 from monitor.render.text import change_text, plural, side_label
 
 CHANGES_SHOWN = 20  # per entry; the rest are counted
@@ -42,52 +41,21 @@ def feed_item(event: Event) -> FeedItem:
     return FeedItem(event.slug, event.ref, event.seen_at, title, "\n".join(lines))
 
 
-def xml_escape(text: str, entities: dict[str, str] | None = None) -> str:
-    """Escaped, and without the characters XML 1.0 forbids (a reader drops the whole feed)."""
-    return escape(XML_FORBIDDEN.sub("", text), entities or {})
-
-
-def _attr(text: str) -> str:
-    return xml_escape(text, {'"': "&quot;"})
-
-
 def atom_feed(
     items: Sequence[FeedItem], base_url: str, generated_at: datetime, weeks: int = 12
 ) -> str:
-    """Valid Atom: one entry per change event (country + snapshot) seen in the last
-    ``weeks`` ISO weeks, stable ids, each change with its values; links are absolute when
-    ``base_url`` (ending in ``/``) is given."""
+    """Valid Atom (``templates/feed.atom``, autoescaped): one entry per change event
+    (country + snapshot) seen in the last ``weeks`` ISO weeks, stable ids, each change with
+    its values; links are absolute when ``base_url`` (ending in ``/``) is given."""
     oldest = week_of(generated_at).start - timedelta(days=7 * (weeks - 1))
     shown = sorted(
         (i for i in items if i.seen_at >= oldest),
         key=lambda i: (i.seen_at, i.slug),
         reverse=True,
     )
-    updated = (shown[0].seen_at if shown else generated_at).isoformat()
-    base = _attr(base_url)
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<feed xmlns="http://www.w3.org/2005/Atom">',
-        "  <title>Cyberwellness Monitor: profile changes</title>",
-        "  <id>tag:cyberwellness-monitor,2026:feed</id>",
-        f"  <updated>{updated}</updated>",
-        f'  <link rel="self" href="{base}feed.atom"/>',
-        "  <author><name>Cyberwellness Monitor</name></author>",
-    ]
-    for item in shown:
-        week = week_of(item.seen_at).label
-        parts += [
-            "  <entry>",
-            f"    <title>{xml_escape(item.title)}</title>",
-            f"    <id>tag:cyberwellness-monitor,2026:{item.slug}/{item.ref}</id>",
-            f"    <updated>{item.seen_at.isoformat()}</updated>",
-            f'    <link href="{base}countries/{item.slug}.html#{_attr(item.ref)}"/>',
-            f'    <link rel="related" href="{base}{week}.html"/>',
-            f"    <summary>{xml_escape(item.summary)}</summary>",
-            "  </entry>",
-        ]
-    parts.append("</feed>")
-    return "\n".join(parts) + "\n"
+    entries = [(item, week_of(item.seen_at).label) for item in shown]
+    updated = shown[0].seen_at if shown else generated_at
+    return render("feed.atom", entries=entries, base=base_url, updated=updated)
 
 
 def feed_items(events: Sequence[Event]) -> list[FeedItem]:

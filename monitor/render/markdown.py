@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from monitor.core.diff import Comparison
 from monitor.core.periods import Digest
+from monitor.core.summary import DigestSummary
 from monitor.render.text import (
     change_text,
     field_label,
@@ -49,9 +50,10 @@ def to_markdown(comparison: Comparison) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def digest_markdown(digest: Digest) -> str:
+def digest_markdown(digest: Digest, summary: DigestSummary) -> str:
+    """``summary`` is ``core.summary.summarise(digest)``, made once for every form of it."""
     lines = [f"# {md_escape(subject(digest))}", ""]
-    lines += [f"- {line}" for line in summary_lines(digest)] + [""]
+    lines += [f"- {line}" for line in summary_lines(digest, summary)] + [""]
     for country, events in digest.by_country():
         lines += [f"## {md_escape(country)}", ""]
         for event in events:

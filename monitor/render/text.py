@@ -1,4 +1,5 @@
-"""Plain text for people: one comparison, one profile, one period's digest.
+"""Plain text for people: one comparison, one profile, one period's digest, and the words
+every other rendering shares (a change's label and value, counts, the digest's headline).
 
 Pure: data in, str out. Colour is ANSI, and only when the caller asks (the CLI asks only on
 a terminal).
@@ -12,8 +13,10 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from monitor.core.diff import Change, Comparison, Side, WordRun, format_number, group_title, yes_no
-from monitor.core.periods import Digest
+from monitor.core.overview import short_label
+from monitor.core.periods import Digest, Event
 from monitor.core.profile import Indicator, Profile
+from monitor.core.summary import DigestSummary, is_date_bump
 
 _STORED_REF = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.r\d+)?$")  # not a local file's path
 CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
@@ -178,34 +181,76 @@ def subject(digest: Digest) -> str:
     return text + (f", {failed} failed" if failed else "")
 
 
-def summary_lines(digest: Digest) -> list[str]:
-    """The digest's opening: the period, the headline, the counts, and the flags."""
-    from monitor.core.summary import summarise
-    from monitor.render.summary import counts, headline
+NAMES_SHOWN = 6  # countries named in one phrase of the headline; the rest are counted
 
-    summary = summarise(digest)
+
+def names(countries: Sequence[str]) -> str:
+    """``Bahamas, Chad``; a long list ends ``… (14 countries)``."""
+    if len(countries) <= NAMES_SHOWN:
+        return ", ".join(countries)
+    shown = ", ".join(countries[:NAMES_SHOWN])
+    return f"{shown}, … ({plural(len(countries), 'country', 'countries')})"
+
+
+def headline(summary: DigestSummary) -> list[str]:
+    """The digest's summary as phrases, most telling first (``New national CIRT: Bahamas,
+    Chad``, ``New laws: 4 countries``); "No changes" when there is nothing."""
+    parts = []
+    if summary.new:
+        parts.append(f"{len(summary.new)} new")
+    parts += [f"New {short_label(key)}: {names(who)}" for key, who in summary.gained]
+    parts += [f"No longer {short_label(key)}: {names(who)}" for key, who in summary.lost]
+    if summary.new_laws:
+        parts.append(f"New laws: {plural(len(summary.new_laws), 'country', 'countries')}")
+    if summary.figures_updated:
+        parts.append(f"Figures updated: {len(summary.figures_updated)}")
+    if summary.dates_only:
+        parts.append(f"Dates only: {len(summary.dates_only)}")
+    if summary.failed:
+        parts.append(f"Failed: {len(summary.failed)}")
+    return parts or ["No changes"]
+
+
+def counts(summary: DigestSummary) -> str:
+    return (
+        f"{len(summary.new)} new, {len(summary.changed)} changed, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.failed)} failed"
+    )
+
+
+def dates_line(events: Sequence[Event]) -> str:
+    """One line for a country whose only changes are dates: ``last updated 2015-03-06 →
+    2016-01-10 · internet users › as of December 2013 → December 2014``."""
+    parts = []
+    for event in events:
+        assert event.comparison is not None
+        for change in event.comparison.changes:
+            if is_date_bump(change):
+                parts.append(f"{field_label(change)} {plain(change)}")
+    return " · ".join(parts)
+
+
+def summary_lines(digest: Digest, summary: DigestSummary) -> list[str]:
+    """The digest's opening: the period, the headline, the counts, and the flags."""
     out = [
         f"{digest.period.label}: {summary.span}",
         " · ".join(headline(summary)),
         f"{plural(len(digest.checked), 'country', 'countries')} checked: {counts(summary)}",
     ]
     if digest.without_new_date:
-        names = ", ".join(sorted({e.country for e in digest.without_new_date}))
-        out.append(f"Changed without a new date: {names}")
+        changed = ", ".join(sorted({e.country for e in digest.without_new_date}))
+        out.append(f"Changed without a new date: {changed}")
     if summary.new:
         out.append("Now monitored: " + ", ".join(summary.new))
     return out
 
 
-def digest_text(digest: Digest, base_url: str = "") -> str:
+def digest_text(digest: Digest, summary: DigestSummary, base_url: str = "") -> str:
     """Plain text: the email's first part, and what a terminal shows. Countries with
-    substantive changes first; those whose only change is a date, one line each."""
-    from monitor.core.summary import summarise
-    from monitor.render.summary import dates_line
-
-    summary = summarise(digest)
+    substantive changes first; those whose only change is a date, one line each.
+    ``summary`` is ``core.summary.summarise(digest)``, made once for every form of it."""
     lines = [subject(digest), "=" * len(subject(digest)), ""]
-    lines += [*summary_lines(digest), ""]
+    lines += [*summary_lines(digest, summary), ""]
     if base_url:
         lines += [f"Read online: {base_url}{digest.period.label}.html", ""]
     for country, events in summary.substantive:
