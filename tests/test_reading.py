@@ -66,7 +66,7 @@ def test_a_late_document_fails_alone(reader):
     assert read(reader, PDF, limits) == extract(PDF)
     stopped = reader.pid
     assert stopped is not None
-    os.kill(stopped, signal.SIGSTOP)
+    _stop(stopped)
     with pytest.raises(ExtractError) as late:
         read(reader, hostile_pdfs()["two million text runs"], limits)
     assert str(late.value) == (
@@ -89,17 +89,24 @@ def test_a_child_killed_while_reading_is_replaced_and_the_document_read_again(re
     assert read(reader, PDF) == extract(PDF)
     first = reader.pid
     assert first is not None
-    os.kill(first, signal.SIGSTOP)  # it cannot start on what it is sent
+    _stop(first)  # it cannot start on what it is sent
     answers: list[Any] = []
     asking = threading.Thread(target=lambda: answers.append(read(reader, PDF)))
     asking.start()
     with open(f"/proc/{first}/fd/0", "rb", buffering=0) as pipe:  # the child's input
-        while _waiting(pipe.fileno()) < len(PDF):
+        while _waiting(pipe.fileno()) < len(PDF) and asking.is_alive():
             asking.join(0.01)  # the request is on its way into the pipe
     os.kill(first, signal.SIGKILL)
     asking.join()
     assert answers == [extract(PDF)]
     assert reader.pid not in (None, first)
+
+
+def _stop(pid: int) -> None:
+    """Stop a process and return once it is stopped: it can read nothing more."""
+    os.kill(pid, signal.SIGSTOP)
+    while Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "T":
+        os.sched_yield()
 
 
 def _waiting(fd: int) -> int:
