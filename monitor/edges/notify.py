@@ -1,0 +1,185 @@
+"""Notifications: their outbox (``<snapshots>/.notify.json``) and sending them through
+Apprise (Slack, Teams, Matrix, ntfy, mailto, json://, form:// and 100 more).
+
+Every message is written to the outbox before it is sent and marked sent right after, so a
+crash loses nothing and repeats at most the message in flight, with the same idempotency
+key. The outbox also remembers which sources were announced as failing or stale, so each is
+announced once. Apprise is imported only here, and only when something is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from monitor.core.jsonform import Moment, builtins, convert
+from monitor.edges.state import Ledger
+
+log = logging.getLogger("monitor")
+KEEP_SENT = timedelta(days=90)  # a sent message is remembered this long: never sent twice
+MAX_BACKOFF = 86_400.0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one target."""
+
+    key: str  # idempotency key: (country, refs, subscription)
+    subscription: str
+    url: str  # as configured: ``${ENV}`` not expanded, so no secret is written here
+    title: str
+    body: str
+    payload: dict[str, Any]
+    created: Moment
+    attempts: int = 0
+    next_try: Moment | None = None
+    sent: Moment | None = None
+    last_error: str | None = None
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        return (self.key, self.url)
+
+
+@dataclass(frozen=True)
+class Outbox:
+    messages: tuple[Outgoing, ...] = ()
+    failing: tuple[str, ...] = ()  # slugs announced as failing, until they recover
+    stale: tuple[str, ...] = ()  # slugs announced as stale, until checked again
+    last_run: dict[str, list[str]] = field(default_factory=dict)  # what it stored: slug → refs
+
+    def pending(self, now: datetime) -> list[Outgoing]:
+        return [
+            m for m in self.messages if m.sent is None and (m.next_try is None or m.next_try <= now)
+        ]
+
+
+@dataclass(frozen=True)
+class _OutboxFile:
+    messages: list[Outgoing] = field(default_factory=list)
+    failing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    last_run: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _load(data: Any) -> tuple[Outbox, str | None]:
+    found = convert(data, _OutboxFile)
+    outbox = Outbox(tuple(found.messages), tuple(found.failing), tuple(found.stale))
+    return replace(outbox, last_run=found.last_run), None
+
+
+def _dump(outbox: Outbox) -> Any:
+    return builtins(outbox)
+
+
+def notify_outbox(snapshots: Path) -> Ledger[Outbox]:
+    return Ledger(snapshots / ".notify.json", _load, _dump, Outbox)
+
+
+def add(outbox: Outbox, messages: list[Outgoing], now: datetime) -> Outbox:
+    """``messages`` queued, except those queued before (a message is never sent twice);
+    sent messages older than ``KEEP_SENT`` forgotten."""
+    kept = [m for m in outbox.messages if m.sent is None or now - m.sent < KEEP_SENT]
+    known = {m.ident for m in outbox.messages}
+    fresh = [m for m in messages if m.ident not in known]
+    return replace(outbox, messages=(*kept, *fresh))
+
+
+def mark(ledger: Ledger[Outbox], done: Outgoing) -> None:
+    """Write back one message's new state (sent, or failed with its next try)."""
+
+    def change(outbox: Outbox) -> Outbox:
+        messages = tuple(done if m.ident == done.ident else m for m in outbox.messages)
+        return replace(outbox, messages=messages)
+
+    ledger.update(change)
+
+
+def failed(message: Outgoing, error: str, now: datetime, backoff: float) -> Outgoing:
+    """Tried again after ``backoff`` seconds, doubling with each failure, at most a day."""
+    wait = min(backoff * 2**message.attempts, MAX_BACKOFF)
+    return replace(
+        message,
+        attempts=message.attempts + 1,
+        next_try=now + timedelta(seconds=wait),
+        last_error=error,
+    )
+
+
+# -- sending --------------------------------------------------------------------------------
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_STRUCTURED = ("json", "jsons")  # Apprise's JSON webhook schemas: get the payload
+_KEYED = ("json", "jsons", "form", "forms", "xml", "xmls")  # take an Idempotency-Key header
+
+
+class TargetError(Exception):
+    """A target refused or could not take a message (the reason, one line)."""
+
+
+def expand(url: str) -> str:
+    """``${NAME}`` replaced by the environment variable, so secrets stay out of config.toml."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise TargetError(f"${{{name}}} is not set in the environment")
+        return os.environ[name]
+
+    return _ENV.sub(value, url)
+
+
+class _Answers(logging.Handler):
+    """What Apprise logged while sending, per thread: what each target answered."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: dict[int, list[str]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.setdefault(record.thread or 0, []).append(record.getMessage())
+
+
+_ANSWERS = _Answers()
+_HOOKED = threading.Lock()
+
+
+def _listen() -> None:
+    with _HOOKED:
+        apprise_log = logging.getLogger("apprise")
+        if _ANSWERS not in apprise_log.handlers:
+            apprise_log.addHandler(_ANSWERS)
+            apprise_log.setLevel(logging.INFO)
+            apprise_log.propagate = False  # its lines are reported as answers, not logged twice
+
+
+def send(url: str, message: Outgoing, timeout: float) -> str:
+    """Send one message; what the target answered, or ``TargetError`` saying why not."""
+    import apprise
+
+    _listen()
+    target: Any = apprise.Apprise.instantiate(expand(url))
+    if target is None:
+        raise TargetError("not an Apprise URL Apprise can send to")
+    target.socket_connect_timeout = target.socket_read_timeout = timeout
+    schema = url.split("://", 1)[0].lower()
+    if schema in _KEYED:
+        target.headers["Idempotency-Key"] = message.key
+        target.payload_extras["idempotency_key"] = message.key
+    body = message.body
+    if schema in _STRUCTURED:  # the documented payload in place of prose
+        target.payload_extras.update({**message.payload, "message": "", "attachments": ""})
+        body = message.title
+    me = threading.get_ident()
+    _ANSWERS.lines.pop(me, None)
+    ok = target.notify(body=body, title=message.title)
+    said = "; ".join(_ANSWERS.lines.pop(me, [])) or ("sent" if ok else "not sent")
+    if not ok:
+        raise TargetError(said)
+    return said
