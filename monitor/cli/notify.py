@@ -35,6 +35,7 @@ def notify_command(options: Options, test: bool, dry_run: bool, name: str | None
 
     Example: monitor notify --test africa-desk
     """
+    from monitor.edges.notify import shown
     from monitor.pipeline import notifying
 
     if test and dry_run:
@@ -48,7 +49,7 @@ def notify_command(options: Options, test: bool, dry_run: bool, name: str | None
         found = notifying.dry_run(config, options.store(config), now)
         for subscription, queued in found:
             if name is None or subscription == name:
-                click.echo(f"{subscription} → {notifying.shown(queued.url)}: {queued.title}")
+                click.echo(f"{subscription} → {shown(queued.url)}: {queued.title}")
                 click.echo("  " + queued.body.replace("\n", "\n  "))
         if not found:
             options.say("nothing: the last run stored no news these filters select")
@@ -58,7 +59,7 @@ def notify_command(options: Options, test: bool, dry_run: bool, name: str | None
     )
     for d in deliveries:
         status = "ok" if d.ok else "FAILED"
-        click.echo(f"{d.subscription} → {notifying.shown(d.url)}: {status}: {d.answer}")
+        click.echo(f"{d.subscription} → {shown(d.url)}: {status}: {d.answer}")
     if not deliveries:
         options.say("nothing to send")
     if any(not d.ok for d in deliveries):

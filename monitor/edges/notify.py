@@ -183,3 +183,16 @@ def send(url: str, message: Outgoing, timeout: float) -> str:
     if not ok:
         raise TargetError(said)
     return said
+
+
+def shown(url: str) -> str:
+    """A target as it may be printed: Apprise's own private form, secrets starred."""
+    import apprise
+
+    try:
+        target = apprise.Apprise.instantiate(expand(url))
+    except TargetError:
+        target = None
+    if target is None:
+        return f"{url.split('://', 1)[0]}://…"
+    return str(target.url(privacy=True)).split("?", 1)[0]  # its settings are noise here

@@ -207,16 +207,10 @@ def _send(config: Config, ledger: Ledger[Outbox], queued: Outgoing, clock: Clock
         answer = notify.send(queued.url, queued, config.alerts.timeout)
     except TargetError as exc:
         notify.mark(ledger, notify.failed(queued, str(exc), clock(), config.alerts.backoff))
-        log.warning("notify: %s: %s: %s", queued.subscription, shown(queued.url), exc)
+        log.warning("notify: %s: %s: %s", queued.subscription, notify.shown(queued.url), exc)
         return Delivery(queued.subscription, queued.url, queued.title, queued.key, False, str(exc))
     notify.mark(ledger, replace(queued, sent=clock(), last_error=None))
     return Delivery(queued.subscription, queued.url, queued.title, queued.key, True, answer)
-
-
-def shown(url: str) -> str:
-    """A target as it may be printed: the scheme and host, never a secret."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/')[0].rpartition('@')[2]}"
 
 
 def stored_by(results: Iterable[FetchResult]) -> dict[str, list[str]]:
