@@ -86,7 +86,7 @@ def main() -> None:
             (directory / f"{day.isoformat()}.json").write_bytes(template)
         t = time.perf_counter()
         for _ in range(20):
-            ref = long_store.resolve(profile.slug, "latest")
+            ref = long_store.find_ref(profile.slug, "latest")
         per = (time.perf_counter() - t) / 20
         print(f"resolve latest among {opts.long} snapshots: {per * 1e3:.2f} ms -> {ref.name}")
         t = time.perf_counter()

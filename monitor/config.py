@@ -261,15 +261,15 @@ def _sources(data: Any, where: str) -> tuple[SourceConfig, ...]:
 def _one_source_per_country(sources: list[SourceConfig], names: list[str], where: str) -> None:
     """Every source names a real country, and no two name the same one: two sources of one
     country would share one history, each fetch adding a bogus revision."""
-    import pycountry
-
-    from monitor.core.countries import resolve, suggest
+    from monitor.core.countries import identify, suggest
 
     seen: dict[str, str] = {}
     for source, name in zip(sources, names, strict=True):
-        country = resolve(source.country)
+        country = identify(source.country)
         entry = f"{where}.{name} {source.country!r}"
         if country.iso2 is None:
+            import pycountry
+
             close = suggest(source.country, [c.name for c in pycountry.countries])
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ConfigError(f"{entry}: no such country in ISO 3166{hint}")

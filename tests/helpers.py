@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +94,27 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ran:
             raise result.exception
         stderr += "".join(traceback.format_exception(result.exception))
     return Ran(result.exit_code, result.stdout, stderr)
+
+
+_OPENED: list[list[str]] = []
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "open" and _OPENED and isinstance(args[0], str | bytes | Path):
+        _OPENED[-1].append(os.fsdecode(args[0]))
+
+
+@contextlib.contextmanager
+def opened_files() -> Iterator[list[str]]:
+    """Every file this process opens meanwhile (a server in a thread of it included)."""
+    if not getattr(opened_files, "hooked", False):
+        sys.addaudithook(_audit)  # cannot be removed; it records only inside this block
+        opened_files.hooked = True  # type: ignore[attr-defined]
+    _OPENED.append([])
+    try:
+        yield _OPENED[-1]
+    finally:
+        _OPENED.pop()
 
 
 def run_process(

@@ -87,13 +87,13 @@ def test_backfill_rebuilds_history_dated_by_the_archive(archive, tmp_path):
 
     store = Store(tmp_path / "snapshots")
     assert [r.name for r in store.refs("iraq")] == ["2015-03-06", "2016-02-10"]
-    first_snap = store.load(store.resolve("iraq", "first"))
+    first_snap = store.load(store.find_ref("iraq", "first"))
     assert first_snap.source.seen_at.isoformat() == "2015-03-10T12:00:00+00:00"
     assert first_snap.source.capture == "20150310120000"
     assert first_snap.source.capture_url == (
         f"{archive.url}/web/20150310120000id_/http://{ITU_80}/Iraq.pdf"
     )
-    latest = store.load(store.resolve("iraq", "latest"))
+    latest = store.load(store.find_ref("iraq", "latest"))
     assert latest.source.seen_at.isoformat() == "2016-03-01T00:00:00+00:00"
     assert latest.source.history is False
 

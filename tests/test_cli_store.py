@@ -110,6 +110,12 @@ def test_show(two_iraqs):
     assert data["source"]["file"].endswith("iraq-2015-03-06.txt")
 
 
+@pytest.mark.parametrize(("ref", "expected"), [("2015", "2015-03-06"), ("2016-01", "2016-01-10")])
+def test_show_a_year_or_a_month(two_iraqs, ref, expected):
+    shown = run_cli("show", "IRQ", ref, "--format", "json", cwd=two_iraqs)
+    assert json.loads(shown.stdout)["ref"] == expected
+
+
 def test_unknown_country_and_ref(two_iraqs):
     typo = run_cli("show", "irak", cwd=two_iraqs)
     assert typo.returncode == 1
@@ -117,6 +123,8 @@ def test_unknown_country_and_ref(two_iraqs):
     ref = run_cli("show", "iraq", "2014-01-01", cwd=two_iraqs)
     assert ref.returncode == 1
     assert ref.stderr == "error: iraq: no snapshot '2014-01-01'; stored: 2015-03-06, 2016-01-10\n"
+    year = run_cli("show", "iraq", "2014", cwd=two_iraqs)
+    assert year.stderr == "error: iraq: no snapshot '2014'; stored: 2015-03-06, 2016-01-10\n"
     verbose = run_cli("-v", "show", "iraq", "2014-01-01", cwd=two_iraqs)
     assert "Traceback" in verbose.stderr
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from monitor.core.countries import resolve, slugify, title_case
+from monitor.core.countries import identify, slugify, title_case
 from tests.conftest import ROOT
 
 NAMES = json.loads((ROOT / "tests" / "data" / "itu_country_names.json").read_text("utf-8"))
@@ -35,14 +35,14 @@ NAMES = json.loads((ROOT / "tests" / "data" / "itu_country_names.json").read_tex
         ("CÔTE D'IVOIRE", "CI", "cote-d-ivoire"),
     ],
 )
-def test_resolve(printed, iso2, slug):
-    country = resolve(printed)
+def test_identify(printed, iso2, slug):
+    country = identify(printed)
     assert (country.iso2, country.slug) == (iso2, slug)
 
 
 @pytest.mark.parametrize("printed", ["KOSOVO", "Virgin Islands", "Narnia"])
 def test_unknown_or_ambiguous_keeps_the_name(printed):
-    country = resolve(printed)
+    country = identify(printed)
     assert country.iso2 is None
     assert country.slug == slugify(printed)
 
@@ -65,7 +65,7 @@ def test_slugs_are_safe_and_titles_are_normal_case():
     ],
 )
 def test_every_itu_spelling_resolves_to_its_country(name: str, iso2: str):
-    assert resolve(name).iso2 == iso2
+    assert identify(name).iso2 == iso2
 
 
 def test_two_countries_never_share_a_slug():
@@ -73,5 +73,5 @@ def test_two_countries_never_share_a_slug():
     slugs: dict[str, str] = {}
     for kind in ("file_names", "printed_names", "itu_names"):
         for name, iso2 in NAMES[kind]:
-            slug = resolve(name).slug
+            slug = identify(name).slug
             assert slugs.setdefault(slug, iso2) == iso2, (name, slug)

@@ -75,7 +75,7 @@ def test_jsonl_is_the_documented_snapshot_json(world):
         validator.validate(json.loads(line))
     first = json.loads(lines[0])
     stored = json.loads(
-        corpus.store.path(corpus.store.resolve(first["profile"]["slug"], first["ref"])).read_text()
+        corpus.store.path(corpus.store.find_ref(first["profile"]["slug"], first["ref"])).read_text()
     )
     assert {k: v for k, v in first.items() if k != "ref"} == stored
 

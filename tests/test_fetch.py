@@ -92,13 +92,13 @@ def test_new_then_not_modified_then_changed(server, tmp_path):
     first = run(config, store)
     assert first["Iraq"].outcome == Outcome.NEW
     assert first["Tajikistan"].outcome == Outcome.NEW
-    snap = store.load(store.resolve("iraq", "latest"))
+    snap = store.load(store.find_ref("iraq", "latest"))
     assert snap.profile.background.population.value == 33_703_000
     assert snap.source.url == server.url_for("/Iraq.pdf")
     assert (store.root / "iraq" / "2015-03-06.pdf").read_bytes() == IRAQ_PDF
-    assert store.load(store.resolve("tajikistan", "latest")).profile.sections["1.1.2"].items[0] == (
-        "Law on Information"
-    )
+    assert store.load(store.find_ref("tajikistan", "latest")).profile.sections["1.1.2"].items[
+        0
+    ] == ("Law on Information")
     assert "cyberwellness-monitor" in iraq_seen[0]["User-Agent"]
 
     second = run(config, store)

@@ -29,10 +29,10 @@ def test_an_older_version_imported_later_is_history(tmp_path):
     assert older.stdout == "iraq-2015.txt: new iraq 2015-03-06\n"
 
     store = Store(tmp_path / "snapshots")
-    old = store.load(store.resolve("iraq", "2015-03-06"))
+    old = store.load(store.find_ref("iraq", "2015-03-06"))
     assert old.source.seen_at.isoformat() == "2026-11-17T08:30:00+00:00"
     assert old.source.history is True
-    assert store.load(store.resolve("iraq", "latest")).source.history is False
+    assert store.load(store.find_ref("iraq", "latest")).source.history is False
 
     # this week: nothing to announce (not "Now monitored: Iraq", not a change)
     this_week, _ = build_digest(store, iso_week("2026-W47"), NOW)

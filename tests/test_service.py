@@ -3,12 +3,8 @@ the API against the CLI, errors, refusal of paths, methods, caching and invalida
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -21,7 +17,7 @@ from monitor.config import load_config
 from monitor.edges.clock import utc_now
 from monitor.service.app import create_app
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED
-from tests.helpers import IRAQ, import_files, run_cli, write_config
+from tests.helpers import IRAQ, import_files, opened_files, run_cli, write_config
 from tests.helpers import IRAQ_LATER as LATER
 from tests.helpers import IRAQ_REVISED as REVISED
 from tests.servers import uvicorn_thread
@@ -101,27 +97,6 @@ def test_unknown_country_or_ref_is_404_with_the_cli_message(site, path, cli_args
         assert page.status_code == 404
         assert page.headers["content-type"] == "text/html; charset=utf-8"
         assert cli.stderr.removeprefix("error: ").strip().replace("'", "&#39;") in page.text
-
-
-_OPENED: list[list[str]] = []
-
-
-def _audit(event: str, args: tuple) -> None:
-    if event == "open" and _OPENED and isinstance(args[0], str | bytes | Path):
-        _OPENED[-1].append(os.fsdecode(args[0]))
-
-
-@contextlib.contextmanager
-def opened_files() -> Iterator[list[str]]:
-    """Every file this process opens meanwhile (the server runs in a thread of it)."""
-    if not getattr(opened_files, "hooked", False):
-        sys.addaudithook(_audit)  # cannot be removed; it records only inside this block
-        opened_files.hooked = True  # type: ignore[attr-defined]
-    _OPENED.append([])
-    try:
-        yield _OPENED[-1]
-    finally:
-        _OPENED.pop()
 
 
 def raw_get(base: str, target: str) -> tuple[int, bytes]:
@@ -216,6 +191,9 @@ def test_conditional_requests_and_cache_lifetimes(site):
     dated = httpx.get(f"{base}/api/countries/iraq/diff/2015-03-06/2016-01-10")
     assert dated.headers["cache-control"] == "public, max-age=86400"
     assert dated.headers["etag"] != tag
+    by_month = httpx.get(f"{base}/api/countries/iraq/diff/2015/2016-01")  # newest dated within
+    assert by_month.headers["cache-control"] == "public, max-age=86400"
+    assert by_month.content == dated.content
     page = httpx.get(f"{base}/countries/iraq/diff/2016-01-10.r1/2016-01-10.r2")
     assert page.headers["etag"] != tag  # another representation, another tag
     snapshot = httpx.get(f"{base}/api/countries/iraq/snapshots/first")

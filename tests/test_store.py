@@ -101,16 +101,22 @@ def history(store):
         ("latest~3", "2015-03-06"),
         ("first", "2015-03-06"),
         ("first~1", "2015-03-06.r2"),
+        ("2015", "2015-03-06.r2"),  # a year means the newest snapshot dated within it
+        ("2016", "2016-01-10"),
+        ("2015-03", "2015-03-06.r2"),  # a month likewise
+        ("2017-02", "2017-02-01"),
     ],
 )
 def test_refs(history, ref, expected):
-    assert history.resolve("iraq", ref).name == expected
+    assert history.find_ref("iraq", ref).name == expected
 
 
-@pytest.mark.parametrize("ref", ["2014-01-01", "latest~4", "2015-03-06.r3", "yesterday"])
+@pytest.mark.parametrize(
+    "ref", ["2014-01-01", "latest~4", "2015-03-06.r3", "yesterday", "2014", "2016-02", "2015.r2"]
+)
 def test_unknown_ref_lists_what_exists(history, ref):
     with pytest.raises(SnapshotNotFound) as caught:
-        history.resolve("iraq", ref)
+        history.find_ref("iraq", ref)
     assert "2015-03-06, 2015-03-06.r2, 2016-01-10, 2017-02-01" in str(caught.value)
 
 
@@ -154,12 +160,12 @@ def test_names_that_are_no_country_never_become_paths(store, tmp_path):
 
 
 def test_corrupt_snapshot_names_the_file(history):
-    path = history.path(history.resolve("iraq", "latest"))
+    path = history.path(history.find_ref("iraq", "latest"))
     path.write_text(path.read_text()[:100])
     with pytest.raises(StoreError, match=str(path)):
-        history.load(history.resolve("iraq", "latest"))
+        history.load(history.find_ref("iraq", "latest"))
     # listing and resolving still work: they never read snapshot files
-    assert history.resolve("iraq", "latest").name == "2017-02-01"
+    assert history.find_ref("iraq", "latest").name == "2017-02-01"
 
 
 @pytest.mark.parametrize(
@@ -176,7 +182,7 @@ def test_a_damaged_snapshot_is_its_own_error_naming_the_file(store, damage, caus
     path = store.path(save(store, IRAQ).ref)
     path.write_text(damage(path.read_text()))
     with pytest.raises(SnapshotDamaged) as caught:
-        store.load(store.resolve("iraq", "latest"))
+        store.load(store.find_ref("iraq", "latest"))
     assert str(caught.value).startswith(f"{path}: corrupt snapshot (")
     assert cause in str(caught.value)
     assert not isinstance(caught.value, ParseError)  # the document was fine; the file is not

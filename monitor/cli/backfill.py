@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -14,16 +13,17 @@ from monitor.cli.main import Options, cli, now, pass_options
 if TYPE_CHECKING:
     from monitor.pipeline.backfill import BackfillResult, Step
 
-_DATE = re.compile(r"^\d{4}(?:-?\d{2}){0,2}(?:\d{2}){0,3}$")
-
 
 def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """YYYY, YYYY-MM, YYYY-MM-DD or an archive timestamp → a timestamp prefix."""
     if value is None:
         return None
-    if not _DATE.match(value.strip()):
-        raise click.BadParameter(f"{value!r} is not a date like 2015, 2015-03 or 2015-03-06")
-    return value.strip().replace("-", "")
+    from monitor.core.refs import date_bound
+
+    try:
+        return date_bound(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 @cli.command("backfill")

@@ -117,9 +117,11 @@ def list_command(options: Options, country: str | None, fmt: str) -> None:
 def show_command(options: Options, country: str, ref: str, fmt: str) -> None:
     """Show one stored snapshot, readable or as JSON.
 
-    REF is YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous, first or latest~N (default latest).
+    COUNTRY is a slug, ISO code or name, in any case. REF is YYYY-MM-DD (its newest
+    revision), YYYY-MM-DD.rN, YYYY or YYYY-MM (the newest snapshot dated within that year
+    or month), latest, previous, first or latest~N (default latest).
 
-    Example: monitor show iraq 2015-03-06
+    Example: monitor show iraq 2015-03-06; monitor show IRQ 2016
     """
     from monitor.pipeline.views import show_snapshot
 
@@ -152,10 +154,10 @@ def diff_command(
 ) -> None:
     """What changed in a country's profile between two snapshots, field by field.
 
-    OLD and NEW are refs (YYYY-MM-DD, YYYY-MM-DD.rN, latest, previous, first, latest~N)
-    or paths of local documents, to compare a file before importing it. NEW defaults to
-    latest. Both are COUNTRY's; name another country's side as COUNTRY:REF to compare two
-    countries.
+    OLD and NEW are refs (YYYY-MM-DD, YYYY-MM-DD.rN, YYYY or YYYY-MM for the newest
+    snapshot dated within it, latest, previous, first, latest~N) or paths of local
+    documents, to compare a file before importing it. NEW defaults to latest.
+    Both are COUNTRY's; name another country's side as COUNTRY:REF to compare two countries.
 
     Example: monitor diff iraq 2015-03-06 latest
     """

@@ -1,7 +1,10 @@
-"""Country names as printed in profiles ↔ ISO 3166-1 codes, short names and slugs.
+"""Country names as printed in profiles ↔ ISO 3166-1 codes, short names and slugs, and
+the one lookup of a country a user typed.
 
 pycountry holds the names and codes; this module only adds the few spellings ITU prints
-that ISO has since renamed, and the rules for turning a printed title into a lookup.
+that ISO has since renamed, the rules for turning a printed title into a country
+(``identify``), and the rule for finding, among the countries a caller knows (stored ones,
+configured ones), the one a user means (``KnownCountries``).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -180,7 +184,7 @@ def _words(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def resolve(printed: str) -> Country:
+def identify(printed: str) -> Country:
     """The country a printed title names; falls back to the title itself when ISO has none.
 
     Exact names first (ISO name, official or common name, code, or a known older
@@ -242,10 +246,61 @@ def _cap_word(word: str) -> str:
 
 
 def suggest(query: str, known: list[str], limit: int = 3) -> list[str]:
-    """Close matches for a mistyped country, for "did you mean" messages."""
+    """Close matches for a mistyped country, for "did you mean" messages (of names that
+    differ only in case, the last one given is shown)."""
     lowered = {k.lower(): k for k in known}
     hits = difflib.get_close_matches(query.lower(), list(lowered), n=limit, cutoff=0.6)
     return [lowered[h] for h in hits]
+
+
+class KnownCountries:
+    """The countries a caller knows (a store's, a config's sources), and the one rule for
+    finding the one a user typed: its slug, ISO alpha-2 or alpha-3 code, its name or any
+    spelling ``identify`` reads (``Congo(DRC)``, ``Republic of Iraq``), in any case.
+
+    Built once per lookup or listing from what the caller read once; each lookup is then
+    a few dictionary probes (``identify``, and so pycountry, only for what those miss)."""
+
+    def __init__(self, countries: Iterable[Country]) -> None:
+        self.countries = tuple(countries)
+        self._slugs = {c.slug: c for c in self.countries}
+        self._codes: dict[str, Country] = {}
+        self._names: dict[str, Country] = {}
+        for country in self.countries:
+            for code in (country.iso2, country.iso3):
+                if code:
+                    self._codes.setdefault(code.upper(), country)
+            self._names.setdefault(country.name.lower(), country)
+
+    @classmethod
+    def named(cls, names: Iterable[str]) -> KnownCountries:
+        """Countries known by name only (a config's sources), each as written."""
+        return cls(
+            Country(name, found.iso2, found.iso3, found.slug)
+            for name, found in ((name, identify(name)) for name in names)
+        )
+
+    def find(self, query: str) -> Country | None:
+        """The known country ``query`` names; None when it names none of them."""
+        text = query.strip()
+        if not text:
+            return None
+        found = (
+            self._slugs.get(slugify(text))
+            or self._codes.get(text.upper())
+            or self._names.get(text.lower())
+        )
+        if found is not None:
+            return found
+        spelled = identify(text)
+        return self._slugs.get(spelled.slug) or (
+            self._codes.get(spelled.iso2) if spelled.iso2 else None
+        )
+
+    def suggest(self, query: str, limit: int = 3) -> list[str]:
+        """Known names (or slugs) close to a mistyped ``query``."""
+        names = [c.slug for c in self.countries] + [c.name for c in self.countries]
+        return suggest(query.strip(), names, limit)
 
 
 # Regions a subscription may name (``region:africa``): continents as pycountry-convert
@@ -270,7 +325,7 @@ def countries_in(name: str) -> set[str]:
             known = ", ".join(f"region:{r}" for r in REGIONS)
             raise LookupError(f"{name!r} is no region (known: {known})")
         return _continent_members(REGIONS[region])
-    country = resolve(name)
+    country = identify(name)
     if country.iso2 is None:
         raise LookupError(f"{name!r} is no country in ISO 3166")
     return {country.iso2}

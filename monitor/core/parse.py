@@ -12,7 +12,7 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from monitor.core.countries import Country, resolve, slugify, title_case
+from monitor.core.countries import Country, identify, slugify, title_case
 from monitor.core.findings import derive
 from monitor.core.profile import Background, Indicator, Profile, Section
 from monitor.errors import ParseError
@@ -147,14 +147,14 @@ def parse(text: str, country: str | None = None, *, force_country: bool = False)
 def _country(printed: str, given: str | None, force: bool) -> Country:
     """The title wins; a given country must agree with it (same ISO code, or same name)."""
     if not given:
-        title = resolve(printed)
+        title = identify(printed)
         if title.slug == "unknown":
             raise ParseError(f"the title {printed!r} names no country")
         return title
-    wanted = resolve(given)
+    wanted = identify(given)
     if wanted.iso2 is None:  # ".." "/" "中国" "Narnia" would all be stored as one country
         raise ParseError(f"{given!r} is not a country the monitor knows (give a name or ISO code)")
-    title = resolve(printed) if printed else wanted
+    title = identify(printed) if printed else wanted
     if force or title.iso2 is None:  # a title ISO does not know: the given name fills in
         return wanted
     if title.iso2 != wanted.iso2:

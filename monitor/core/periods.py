@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from monitor.core.diff import Change, Comparison, Side, diff
+from monitor.core.refs import parse_period
 from monitor.core.snapshot import Snapshot
 
 FIRST_YEAR, LAST_YEAR = 1900, 9998  # weeks a report can be about (room for week arithmetic)
@@ -62,9 +63,13 @@ def since(day: date, now: datetime) -> Period:
 
 
 def period_named(label: str, now: datetime) -> Period:
-    """The period a report file or outbox entry is named after."""
-    if label.startswith("since-"):
-        return since(date.fromisoformat(label[len("since-") :]), now)
+    """The period a report file or outbox entry is named after (``core/refs``:
+    ``2026-W47``, ``since-2026-01-01``); a ``ValueError`` for any other label."""
+    name = parse_period(label)
+    if name is None:
+        raise ValueError(f"{label!r} is not a period like 2026-W47 or since-2026-01-01")
+    if name.since is not None:
+        return since(date.fromisoformat(name.since), now)
     return iso_week(label)
 
 

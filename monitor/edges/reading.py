@@ -36,9 +36,9 @@ def serve() -> None:
             from monitor.core.parse import parse
 
             parse.__module__  # noqa: B018 - imported: the parser and its country index load
-            from monitor.core.countries import resolve
+            from monitor.core.countries import identify
 
-            resolve("Iraq")
+            identify("Iraq")
             sink.write(b'["ok", ""]\n')
             sink.flush()
             continue

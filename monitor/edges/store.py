@@ -22,7 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.core.countries import resolve, slugify, suggest
+from monitor.core import refs as grammar
+from monitor.core.countries import Country, KnownCountries, slugify
 from monitor.core.jsonform import convert, dumps, loads
 from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
@@ -43,9 +44,6 @@ from monitor.errors import SnapshotDamaged, SnapshotNotFound, StoreError
 SCHEMA = 1
 log = logging.getLogger("monitor")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.json$")
-_REF = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?$")
-_RELATIVE = re.compile(r"^(latest|first)(?:~(\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -180,36 +178,16 @@ class Store:
             return []
         found = []
         for entry in os.scandir(directory):
-            match = _NAME.match(entry.name)
-            if match:
-                found.append(SnapshotRef(match.group(1), int(match.group(2) or 1), slug))
+            stem = entry.name.removesuffix(".json")
+            named = grammar.version(stem) if stem != entry.name else None
+            if named is not None:
+                found.append(SnapshotRef(*named, slug))
         return sorted(found)
 
-    def resolve(self, slug: str, ref: str) -> SnapshotRef:
-        """``YYYY-MM-DD``, ``YYYY-MM-DD.rN``, ``latest``, ``previous``, ``first``, ``latest~N``."""
-        refs = self.refs(slug)
-        if not refs:
-            raise SnapshotNotFound(f"{slug}: no snapshots stored")
-        wanted = ref.strip().lower()
-        if wanted == "previous":
-            wanted = "latest~1"
-        relative = _RELATIVE.match(wanted)
-        if relative:
-            back = int(relative.group(2) or 0)
-            index = len(refs) - 1 - back if relative.group(1) == "latest" else back
-            if 0 <= index < len(refs):
-                return refs[index]
-            raise SnapshotNotFound(
-                f"{slug}: {ref} goes beyond the {len(refs)} snapshots stored ({_list_refs(refs)})"
-            )
-        exact = _REF.match(wanted)
-        if exact:
-            same_day = [r for r in refs if r.key == exact.group(1)]
-            if exact.group(2):
-                same_day = [r for r in same_day if r.revision == int(exact.group(2))]
-            if same_day:
-                return same_day[-1]
-        raise SnapshotNotFound(f"{slug}: no snapshot {ref!r}; stored: {_list_refs(refs)}")
+    def find_ref(self, slug: str, ref: str) -> SnapshotRef:
+        """The stored version a ref names (``core/refs``: ``2016-02-10``, ``2016-02-10.r2``,
+        ``2016``, ``2016-02``, ``latest``, ``previous``, ``first``, ``latest~N``)."""
+        return grammar.pick(self.refs(slug), ref, slug)
 
     def path(self, ref: SnapshotRef) -> Path:
         return self.country_dir(ref.slug) / f"{ref.name}.json"
@@ -273,6 +251,34 @@ class Store:
             if slug not in states and (self.root / slug / "state.json").is_file():
                 states[slug] = country_states(self.country_dir(slug), slug).read(repair)
         return states
+
+    def stored_states(self) -> dict[str, CountryState | StoreError]:
+        """Each stored country's bookkeeping, the file read once; where it cannot be read
+        (damaged, for a reader that does not repair), each country's own answer: its
+        bookkeeping or the error, so one damaged file costs only what it holds."""
+        slugs = self.countries()
+        try:
+            states = self.read_states()
+            return {slug: states.get(slug) or CountryState(slug) for slug in slugs}
+        except StoreError:
+            pass
+        found: dict[str, CountryState | StoreError] = {}
+        for slug in slugs:
+            try:
+                found[slug] = self.read_state(slug)
+            except StoreError as exc:
+                found[slug] = exc
+        return found
+
+    def known_countries(self) -> KnownCountries:
+        """The stored countries as the lookup knows them: slug, and where the bookkeeping
+        says, name and ISO codes."""
+        return KnownCountries(
+            Country(state.country or slug, state.iso2, state.iso3, slug)
+            if isinstance(state, CountryState)
+            else Country(slug, None, None, slug)
+            for slug, state in self.stored_states().items()
+        )
 
     def read_state(self, slug: str, repair: bool = True) -> CountryState:
         """A country's bookkeeping (see ``read_states``)."""
@@ -448,38 +454,21 @@ def _read_no_link(path: Path) -> bytes:
         return file.read()
 
 
-def _list_refs(refs: list[SnapshotRef], limit: int = 12) -> str:
-    names = [r.name for r in refs]
-    if len(names) > limit:
-        names = [*names[: limit // 2], "…", *names[-limit // 2 :]]
-    return ", ".join(names)
-
-
 def find_country(store: Store, query: str) -> str:
-    """The stored country a user means: slug, ISO code or name, any case.
+    """The stored country a user means (``KnownCountries.find``: slug, ISO code, name or
+    ITU spelling, any case); the bookkeeping is read once, and not at all for a slug.
 
     An unknown country is a ``SnapshotNotFound`` suggesting close matches.
     """
-    known = store.countries()
-    wanted = query.strip()
-    if slugify(wanted) in known:
-        return slugify(wanted)
-    states = {}
-    for slug in known:
-        try:
-            states[slug] = store.read_state(slug)
-        except StoreError:
-            continue
-    upper = wanted.upper()
-    for slug, state in states.items():
-        if upper in (state.iso2, state.iso3) or wanted.lower() == state.country.lower():
-            return slug
-    resolved = resolve(wanted).slug
-    if resolved in known:
-        return resolved
-    names = known + [s.country for s in states.values() if s.country]
-    close = suggest(wanted, names)
+    slug = slugify(query.strip())
+    if slug in store.countries():  # the rule's first step, without reading the bookkeeping
+        return slug
+    known = store.known_countries()
+    found = known.find(query)
+    if found is not None:
+        return found.slug
+    close = known.suggest(query)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    if not known:
+    if not known.countries:
         hint = f"; the store {store.root} is empty (run `monitor fetch` or `monitor import`)"
     raise SnapshotNotFound(f"no country {query!r} in the store{hint}")

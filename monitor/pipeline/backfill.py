@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import msgspec
 
 from monitor.config import Config, SourceConfig
-from monitor.core.countries import resolve
+from monitor.core.countries import KnownCountries, identify
 from monitor.core.extract import extract, sniff
 from monitor.core.jsonform import Malformed, convert
 from monitor.core.parse import parse
@@ -176,7 +176,7 @@ async def _backfill(
     async with _client(config) as client:
         archive = _archive(config, client, pace, step)
         for source in sources:
-            result = BackfillResult(source.country, resolve(source.country).slug, source.url)
+            result = BackfillResult(source.country, identify(source.country).slug, source.url)
             results.append(result)
             try:
                 await _one(archive, store, source, result, clock, since, until, step)
@@ -368,17 +368,17 @@ def discover(
 def map_documents(config: Config, folder: str, urls: Sequence[str]) -> Discovery:
     """File names → countries (``Saudi_Arabia.pdf`` → Saudi Arabia); URLs rebuilt on the
     folder's own scheme and host."""
-    configured = {resolve(s.country).slug for s in config.sources}
+    configured = KnownCountries.named(s.country for s in config.sources)
     found: dict[str, SourceConfig] = {}
     already, unmatched = set(), []
     for url in urls:
         name = PurePosixPath(urlsplit(url).path).name
         if not name.lower().endswith(_DOCUMENTS):
             continue
-        country = resolve(_file_country(name))
+        country = identify(_file_country(name))
         if country.iso2 is None:
             unmatched.append(url)
-        elif country.slug in configured:
+        elif configured.find(country.iso2) is not None:
             already.add(country.name)
         else:
             found.setdefault(country.slug, SourceConfig(country.name, folder + name))

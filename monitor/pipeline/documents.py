@@ -12,12 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 from monitor.config import Config, ExtractConfig
-from monitor.core.countries import resolve
+from monitor.core.countries import identify
 from monitor.core.diff import Comparison, Side, compare
 from monitor.core.extract import sniff
 from monitor.core.parse import parse
 from monitor.core.periods import side
 from monitor.core.profile import Profile
+from monitor.core.refs import split_country
 from monitor.core.snapshot import Outcome, Snapshot, SnapshotRef
 from monitor.edges.extraction import Bounds, extract_document
 from monitor.edges.store import Store, find_country
@@ -163,9 +164,9 @@ def _end(store: Store, slug: str | None, arg: str) -> _End:
     """A ref in the store, the path of a local document (to compare before importing), or
     either prefixed with its country (``uganda:latest``, ``uganda:Uganda.pdf``)."""
     country, explicit = None, False
-    if not Path(arg).is_file() and ":" in arg.strip(":"):
-        country, arg = arg.split(":", 1)
-        explicit = True
+    if not Path(arg).is_file():
+        country, arg = split_country(arg)
+        explicit = country is not None
     path = Path(arg)
     if path.is_file():
         profile = parse_file(path, country=country)  # the title must agree with the prefix
@@ -176,7 +177,7 @@ def _end(store: Store, slug: str | None, arg: str) -> _End:
         slug = find_country(store, country)
     if slug is None:
         raise SnapshotNotFound(f"{arg}: not a file, and no stored country to look it up in")
-    snap = store.load(store.resolve(slug, arg))
+    snap = store.load(store.find_ref(slug, arg))
     return _End(side(snap), snap.profile, slug, explicit)
 
 
@@ -191,7 +192,7 @@ def resolve_pair(store: Store, country: str, old: str, new: str) -> tuple[Snapsh
     """A country and two refs → the two stored versions they name. Refs only, never paths:
     what the HTTP service accepts (a ref that names no snapshot is ``SnapshotNotFound``)."""
     slug = find_country(store, country)
-    return store.resolve(slug, old), store.resolve(slug, new)
+    return store.find_ref(slug, old), store.find_ref(slug, new)
 
 
 def compare_stored(store: Store, country: str, old: str, new: str) -> Comparison:
@@ -207,16 +208,16 @@ def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
     (``monitor diff kenya latest uganda:latest``); such a comparison says so in its heading.
     A local file of another country given as a plain path is an error naming both.
     """
-    if not any(Path(arg).is_file() or ":" in arg.strip(":") for arg in (old, new)):
+    if not any(Path(arg).is_file() or split_country(arg)[0] for arg in (old, new)):
         return compare_stored(store, country, old, new)  # what the HTTP service answers
     slug = None
     try:
         slug = find_country(store, country)
     except SnapshotNotFound:
-        if not all(Path(arg).is_file() or ":" in arg for arg in (old, new)):
+        if not all(Path(arg).is_file() or split_country(arg)[0] for arg in (old, new)):
             raise
     ends = (_end(store, slug, old), _end(store, slug, new))
-    expected = slug or resolve(country).slug
+    expected = slug or identify(country).slug
     for arg, end in zip((old, new), ends, strict=True):
         if end.slug != expected and not end.explicit:
             raise MonitorError(

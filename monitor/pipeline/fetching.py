@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
-from monitor.core.countries import resolve
+from monitor.core.countries import KnownCountries, identify
 from monitor.core.extract import sniff
 from monitor.core.snapshot import Outcome, SaveResult
 from monitor.edges.extraction import Bounds, Extractor
@@ -58,7 +58,8 @@ class FetchResult:
 
 
 def sources_named(config: Config, wanted: Sequence[str]) -> list[SourceConfig]:
-    """The configured sources a user named (slug, ISO code or name); all when none named.
+    """The configured sources a user named (``KnownCountries.find``: slug, ISO code, name
+    or ITU spelling, any case); all when none named.
 
     No sources at all is a ``ConfigError`` naming the config file."""
     sources = config.sources
@@ -67,13 +68,14 @@ def sources_named(config: Config, wanted: Sequence[str]) -> list[SourceConfig]:
         raise ConfigError(f"{where}: no sources configured ([sources] countries or extra)")
     if not wanted:
         return list(sources)
+    known = KnownCountries.named(s.country for s in sources)
     chosen = []
     for query in wanted:
-        target = resolve(query)
+        found = known.find(query)
         matches = [
             s
-            for s in sources
-            if resolve(s.country).slug == target.slug or s.country.lower() == query.lower()
+            for s, c in zip(sources, known.countries, strict=True)
+            if found and c.slug == found.slug
         ]
         if not matches:
             names = ", ".join(s.country for s in sources) or "none"
@@ -195,7 +197,7 @@ class _Run:
         async with client:
             while not queue.empty():
                 index, source = queue.get_nowait()
-                slug = resolve(source.country).slug
+                slug = identify(source.country).slug
                 etag, last_modified = self._validators(slug, source.url)
                 try:
                     got = await download(
@@ -231,7 +233,7 @@ class _Run:
         return state.etag, state.last_modified
 
     async def _parse(self, index: int, source: SourceConfig, got: Download) -> None:
-        slug = resolve(source.country).slug
+        slug = identify(source.country).slug
         try:
             incoming = await self._incoming(source, got)
             ready = _Ready(index, source, incoming.profile.slug, got.attempts, incoming, got)

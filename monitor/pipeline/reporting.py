@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from monitor.config import Config
 from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.core.refs import parse_period
 from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
 from monitor.edges.files import remove_temp_files, write_atomic
@@ -26,8 +26,6 @@ from monitor.render.html import (
     overview_html,
 )
 from monitor.render.text import digest_text, subject
-
-_REPORT_NAME = re.compile(r"^(\d{4}-W\d{2}|since-\d{4}-\d{2}-\d{2})\.html$")
 
 
 @dataclass(frozen=True)
@@ -90,9 +88,7 @@ def write_reports(
         if history.slug in found.reread:
             _write(pages / f"{history.slug}.html", country_html(history, now))
             written += 1
-    weeks = sorted(
-        {p.name[: -len(".html")] for p in root.glob("*.html") if _REPORT_NAME.match(p.name)}
-    )
+    weeks = sorted({p.stem for p in root.glob("*.html") if parse_period(p.stem)})
     _write(root / "index.html", index_html(weeks, found.histories, found.nows, now))
     _write(root / "overview.html", overview_html(list(found.nows.values()), found.marks, now))
     base, weeks_kept = config.reports.base_url, config.reports.feed_weeks

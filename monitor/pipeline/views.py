@@ -13,16 +13,16 @@ from monitor.render import listing
 
 
 def store_listing(store: Store, fmt: str) -> str:
-    """One line per country; reads file names and ``.state.json`` only, never snapshots."""
+    """One line per country; reads file names and the bookkeeping (once), never snapshots."""
     rows = []
-    for slug in store.countries():
+    for slug, found in store.stored_states().items():
         refs = store.refs(slug)
         if not refs:
             continue
-        try:
-            name, problem = store.read_state(slug).country or slug, None
-        except StoreError as exc:
-            name, problem = slug, str(exc)
+        if isinstance(found, StoreError):
+            name, problem = slug, str(found)
+        else:
+            name, problem = found.country or slug, None
         rows.append(listing.CountryRow(slug, name, tuple(r.name for r in refs), problem))
     return listing.store_listing(rows, str(store.root.resolve()), fmt)
 
@@ -40,7 +40,7 @@ def country_listing(store: Store, query: str, fmt: str) -> str:
 
 def load_ref(store: Store, query: str, ref: str) -> Snapshot:
     slug = find_country(store, query)
-    return store.load(store.resolve(slug, ref))
+    return store.load(store.find_ref(slug, ref))
 
 
 def show_snapshot(store: Store, query: str, ref: str, fmt: str) -> str:
@@ -65,7 +65,7 @@ def status(config: Config, store: Store, now: datetime, fmt: str = "text") -> st
     countries: list[dict[str, object]] = []
     known = store.read_states()
     for slug in sorted(set(store.countries()) | set(known)):
-        found = known.get(slug) or store.read_state(slug)
+        found = known.get(slug) or state.CountryState(slug)  # read_states read them all
         countries.append(
             {
                 "slug": slug,

@@ -8,7 +8,6 @@ a terminal).
 from __future__ import annotations
 
 import itertools
-import re
 import textwrap
 from collections.abc import Callable, Sequence
 
@@ -16,9 +15,9 @@ from monitor.core.diff import Change, Comparison, Side, WordRun, format_number, 
 from monitor.core.overview import short_label
 from monitor.core.periods import Digest, Event
 from monitor.core.profile import Indicator, Profile
+from monitor.core.refs import version
 from monitor.core.summary import DigestSummary, is_date_bump
 
-_STORED_REF = re.compile(r"^\d{4}-\d{2}-\d{2}(?:\.r\d+)?$")  # not a local file's path
 CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
 MAX_SHOWN = 2_000  # characters of one value shown in a report: a bound on page size
 
@@ -286,6 +285,6 @@ def digest_text(digest: Digest, summary: DigestSummary, base_url: str = "") -> s
 def side_label(side: Side) -> str:
     """A snapshot's name as people should read it: an undated document's snapshot is keyed
     by the day the monitor first saw it, and says so."""
-    if side.last_updated is None and _STORED_REF.match(side.ref):
+    if side.last_updated is None and version(side.ref):  # a stored version, not a file
         return f"{side.ref} (first seen, undated)"
     return side.ref

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -26,6 +25,7 @@ from monitor import __version__
 from monitor.config import Config
 from monitor.core.jsonform import dumps
 from monitor.core.periods import Clock, CountryHistory
+from monitor.core.refs import Exactness, exactness, parse_period
 from monitor.core.snapshot import Snapshot
 from monitor.edges.store import FileIdentity, Store
 from monitor.errors import MonitorError, SnapshotNotFound
@@ -44,11 +44,10 @@ log = logging.getLogger("monitor")
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 IMMUTABLE = "public, max-age=31536000, immutable"  # only exact revisions: YYYY-MM-DD.rN
-DATED = "public, max-age=86400"  # a date names its newest revision: a new one may come
+DATED = "public, max-age=86400"  # a date, month or year names its newest version: one may come
 MOVING = "public, max-age=60"  # latest, previous, first, latest~N; and every page
+_CACHE_CONTROL = {Exactness.REVISION: IMMUTABLE, Exactness.DATED: DATED, Exactness.MOVING: MOVING}
 MAX_ARGUMENT = 100  # characters: a country or ref longer than this names nothing
-_REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}\.r\d+$", re.I)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RENDER: dict[str, tuple[Callable[[Any], str], str]] = {
     "diff.json": (to_json, JSON),
     "diff.html": (to_html, HTML),
@@ -57,11 +56,7 @@ _RENDER: dict[str, tuple[Callable[[Any], str], str]] = {
 
 def cache_control(*refs: str) -> str:
     """How long an answer about these refs stays right."""
-    if all(_REVISION.match(r) for r in refs):
-        return IMMUTABLE
-    if all(_REVISION.match(r) or _DATE.match(r) for r in refs):
-        return DATED
-    return MOVING
+    return _CACHE_CONTROL[exactness(*refs)]
 
 
 def etag(form: str, *snapshots: Snapshot) -> str:
@@ -128,7 +123,7 @@ class Service:
         """``/weeks/2026-W47`` → ``/2026-W47.html``, where the digest's relative links work."""
         week = request.path_params["week"].removesuffix(".html")
         checked(week)
-        if not pages.PERIOD.match(week):
+        if parse_period(week) is None:
             raise SnapshotNotFound(f"no week {week!r}: a week is named like 2026-W47")
         return RedirectResponse(f"/{week}.html", status_code=308)
 

@@ -15,8 +15,8 @@ from typing import Any
 from monitor import __version__
 
 REF = (
-    "YYYY-MM-DD (its newest revision), YYYY-MM-DD.rN, latest, previous, first or latest~N. "
-    "Never a file path."
+    "YYYY-MM-DD (its newest revision), YYYY-MM-DD.rN, YYYY or YYYY-MM (the newest snapshot "
+    "dated within it), latest, previous, first or latest~N. Never a file path."
 )
 
 
