@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -24,6 +25,7 @@ from tests.conftest import ROOT, TAJIKISTAN_SEED
 from tests.helpers import IRAQ, IRAQ_LATER, T0, run_cli, start_monitor, wait_for
 from tests.smtp import smtp_server
 
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
 SCHEMA = json.loads((ROOT / "monitor/schemas/notification.schema.json").read_text())
 
 
@@ -136,6 +138,17 @@ def test_filters_select_exactly_their_changes_after_a_real_fetch(server, tmp_pat
     assert form["title"] == "Iraq: population 33 703 000 → 36 004 552 (+2 301 552, +6.8 %)"
     assert form["header_key"] == form["idempotency_key"]
     assert "/never" not in hooks.got  # filters that match nothing send nothing
+
+    assert run_cli("report", cwd=tmp_path).returncode == 0  # and a feed per subscription
+    feed = ET.parse(tmp_path / "reports/feeds/cirt-laws.atom").getroot()
+    ((title, summary),) = [
+        (e.find("a:title", ATOM).text, e.find("a:summary", ATOM).text)
+        for e in feed.findall("a:entry", ATOM)
+    ]
+    assert title == second["title"]
+    assert "Cyber Security Law No. 12" in summary and "population" not in summary
+    assert feed.find("a:link", ATOM).get("href") == "../feeds/cirt-laws.atom"
+    assert not ET.parse(tmp_path / "reports/feeds/africa.atom").getroot().findall("a:entry", ATOM)
 
     assert run_cli("fetch", cwd=tmp_path).returncode == 0  # nothing new: nothing sent
     assert len(hooks.got["/cirt"]) == 2 and len(hooks.got["/figures"]) == 1

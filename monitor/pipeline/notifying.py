@@ -17,14 +17,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.config import Config
-from monitor.core.periods import Clock, Event, Period
+from monitor.core.countries import countries_in, identify
+from monitor.core.periods import Clock, CountryHistory, Event, Period
 from monitor.core.snapshot import Outcome
-from monitor.core.subscriptions import Notice, Subscription, select
+from monitor.core.subscriptions import KINDS, Notice, Subscription, select
 from monitor.edges import notify
 from monitor.edges.notify import Outbox, Outgoing, TargetError, notify_outbox
 from monitor.edges.state import Ledger
 from monitor.edges.store import Store
 from monitor.pipeline.history import all_histories, states
+from monitor.render.feed import FeedItem, feed_item
 from monitor.render.notifications import message
 
 if TYPE_CHECKING:  # fetching imports httpx: only what fetches pays for importing it
@@ -239,6 +241,39 @@ def after_report(config: Config, store: Store, period: Period, clock: Clock) -> 
     if not any(s.when == "digest" for s in config.notify):
         return deliver(config, clock) if config.notify else []
     return announce(config, store, period_notices(store, period), "digest", clock)
+
+
+def chosen_feed(histories: Iterable[CountryHistory], subscription: Subscription) -> list[FeedItem]:
+    """The feed entries a subscription (or a query) selects: each change event with only
+    the changes it chose, titled by what changed."""
+    items = []
+    for history in histories:
+        # cached histories hold no snapshot to read the codes from: the name gives them
+        country = identify(history.country)
+        for event in history.events:
+            if event.comparison is None or event.history:
+                continue
+            chosen = select(subscription, _notice(event, country.iso2, country.iso3))
+            if chosen is not None:
+                comparison = replace(event.comparison, changes=chosen.changes)
+                items.append(feed_item(replace(event, comparison=comparison)))
+    return items
+
+
+def query(countries: Sequence[str], fields: Sequence[str], kinds: Sequence[str]) -> Subscription:
+    """A subscription made of a feed's query (``?country=KE&field=national_cirt``);
+    ``ValueError`` naming a country, region or kind that is none."""
+    members: set[str] | None = None
+    for name in countries:
+        try:
+            members = (members or set()) | countries_in(name)
+        except LookupError as exc:
+            raise ValueError(f"country: {exc}") from exc
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValueError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+    chosen = frozenset(members) if members is not None else None
+    return Subscription("query", (), chosen, tuple(fields), tuple(kinds) or KINDS)
 
 
 def sample(subscription: Subscription, now: datetime) -> Notice:

@@ -68,13 +68,17 @@ def diff_link(notice: Notice, base_url: str) -> str | None:
     return f"{base_url}countries/{notice.slug}.html"
 
 
-def message(notice: Notice, subscription: str, key: str, base_url: str = "") -> Message:
-    said = lines(notice)
-    title = f"{notice.country}: {said[0]}"
+def headline(country: str, said: list[str]) -> str:
+    """What changed, in one line: the first change, and how many more."""
+    title = f"{country}: {said[0]}" if said else f"{country}: no field changed"
     if len(said) > 1:
         title += f" (and {plural(len(said) - 1, 'more change')})"
-    if len(title) > TITLE_CHARS:
-        title = title[: TITLE_CHARS - 1] + "…"
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
+
+
+def message(notice: Notice, subscription: str, key: str, base_url: str = "") -> Message:
+    said = lines(notice)
+    title = headline(notice.country, said)
     shown = [f"- {line}" for line in said[:LINES_SHOWN]]
     if len(said) > LINES_SHOWN:
         shown.append(f"… and {len(said) - LINES_SHOWN} more")
