@@ -386,4 +386,4 @@ def test_the_feed_by_query_holds_only_what_it_selects_titled_by_what_changed(sit
     everything = httpx.get(f"{base}/feed.atom").text
     assert "Iraq: national CIRT no → yes" in everything  # the whole feed says what changed too
     refused = httpx.get(f"{base}/feed.atom", params={"kind": "laws"})
-    assert refused.status_code == 400 and "'laws' is not one of" in refused.text
+    assert refused.status_code == 400 and "is not one of indicator, status" in refused.text
