@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.core.jsonform import Moment, builtins, convert
+from monitor.core.jsonform import Malformed, Moment, builtins, convert
 from monitor.edges.state import Ledger
+from monitor.errors import NotifyError
 
 log = logging.getLogger("monitor")
 KEEP_SENT = timedelta(days=90)  # a sent message is remembered this long: never sent twice
@@ -62,7 +63,7 @@ class Outbox:
 
 @dataclass(frozen=True)
 class _OutboxFile:
-    messages: list[Outgoing] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)  # each message checked alone
     failing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     last_run: dict[str, list[str]] = field(default_factory=dict)
@@ -70,8 +71,14 @@ class _OutboxFile:
 
 def _load(data: Any) -> tuple[Outbox, str | None]:
     found = convert(data, _OutboxFile)
-    outbox = Outbox(tuple(found.messages), tuple(found.failing), tuple(found.stale))
-    return replace(outbox, last_run=found.last_run), None
+    messages, dropped = [], []
+    for index, entry in enumerate(found.messages):
+        try:
+            messages.append(convert(entry, Outgoing))
+        except Malformed as exc:
+            dropped.append(f"message {index}: {exc}")
+    outbox = Outbox(tuple(messages), tuple(found.failing), tuple(found.stale), found.last_run)
+    return outbox, "; ".join(dropped) or None
 
 
 def _dump(outbox: Outbox) -> Any:
@@ -119,17 +126,13 @@ _STRUCTURED = ("json", "jsons")  # Apprise's JSON webhook schemas: get the paylo
 _KEYED = ("json", "jsons", "form", "forms", "xml", "xmls")  # take an Idempotency-Key header
 
 
-class TargetError(Exception):
-    """A target refused or could not take a message (the reason, one line)."""
-
-
 def expand(url: str) -> str:
     """``${NAME}`` replaced by the environment variable, so secrets stay out of config.toml."""
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise TargetError(f"${{{name}}} is not set in the environment")
+            raise NotifyError(f"${{{name}}} is not set in the environment")
         return os.environ[name]
 
     return _ENV.sub(value, url)
@@ -160,13 +163,13 @@ def _listen() -> None:
 
 
 def send(url: str, message: Outgoing, timeout: float) -> str:
-    """Send one message; what the target answered, or ``TargetError`` saying why not."""
+    """Send one message; what the target answered, or ``NotifyError`` saying why not."""
     import apprise
 
     _listen()
     target: Any = apprise.Apprise.instantiate(expand(url))
     if target is None:
-        raise TargetError("not an Apprise URL Apprise can send to")
+        raise NotifyError("not an Apprise URL Apprise can send to")
     target.socket_connect_timeout = target.socket_read_timeout = timeout
     schema = url.split("://", 1)[0].lower()
     if schema in _KEYED:
@@ -181,7 +184,7 @@ def send(url: str, message: Outgoing, timeout: float) -> str:
     ok = target.notify(body=body, title=message.title)
     said = "; ".join(_ANSWERS.lines.pop(me, [])) or ("sent" if ok else "not sent")
     if not ok:
-        raise TargetError(said)
+        raise NotifyError(said)
     return said
 
 
@@ -191,7 +194,7 @@ def shown(url: str) -> str:
 
     try:
         target = apprise.Apprise.instantiate(expand(url))
-    except TargetError:
+    except NotifyError:
         target = None
     if target is None:
         return f"{url.split('://', 1)[0]}://…"

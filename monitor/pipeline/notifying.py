@@ -22,7 +22,7 @@ from monitor.core.periods import Clock, CountryHistory, Event, Period
 from monitor.core.snapshot import Outcome
 from monitor.core.subscriptions import KINDS, Notice, Subscription, select
 from monitor.edges import notify
-from monitor.edges.notify import Outbox, Outgoing, TargetError, notify_outbox
+from monitor.edges.notify import NotifyError, Outbox, Outgoing, notify_outbox
 from monitor.edges.state import Ledger
 from monitor.edges.store import Store
 from monitor.pipeline.history import all_histories, states
@@ -207,7 +207,7 @@ def deliver(config: Config, clock: Clock) -> list[Delivery]:
 def _send(config: Config, ledger: Ledger[Outbox], queued: Outgoing, clock: Clock) -> Delivery:
     try:
         answer = notify.send(queued.url, queued, config.alerts.timeout)
-    except TargetError as exc:
+    except NotifyError as exc:
         notify.mark(ledger, notify.failed(queued, str(exc), clock(), config.alerts.backoff))
         log.warning("notify: %s: %s: %s", queued.subscription, notify.shown(queued.url), exc)
         return Delivery(queued.subscription, queued.url, queued.title, queued.key, False, str(exc))
@@ -317,7 +317,7 @@ def test_targets(config: Config, name: str | None, clock: Clock) -> list[Deliver
     def one(queued: Outgoing) -> Delivery:
         try:
             answer, ok = notify.send(queued.url, queued, config.alerts.timeout), True
-        except TargetError as exc:
+        except NotifyError as exc:
             answer, ok = str(exc), False
         return Delivery(queued.subscription, queued.url, queued.title, queued.key, ok, answer)
 
