@@ -16,7 +16,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.core.subscriptions import KINDS, WHEN, Subscription
+from monitor.core.subscriptions import Subscription, subscribe
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -316,8 +316,6 @@ def _strings(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
 
 
 def _subscription(entry: Any, where: str) -> Subscription:
-    from monitor.core.countries import countries_in
-
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table ([[notify]])")
     for key in entry:
@@ -332,22 +330,20 @@ def _subscription(entry: Any, where: str) -> Subscription:
     urls = _strings(entry, "urls", where)
     if not urls:
         raise ConfigError(f"{where}.urls: needs at least one Apprise URL")
-    members: set[str] | None = None
-    for country in _strings(entry, "countries", where):
-        try:
-            members = (members or set()) | countries_in(country)
-        except LookupError as exc:
-            raise ConfigError(f"{where}.countries: {exc}") from exc
-    kinds = _strings(entry, "kinds", where) or KINDS
-    for kind in kinds:
-        if kind not in KINDS:
-            raise ConfigError(f"{where}.kinds: {kind!r} is not one of {', '.join(KINDS)}")
     when = entry.get("when", "change")
-    if when not in WHEN:
-        raise ConfigError(f'{where}.when: must be "change" or "digest", not {when!r}')
-    fields_ = _strings(entry, "fields", where)
-    countries = frozenset(members) if members is not None else None
-    return Subscription(name, urls, countries, fields_, kinds, when)
+    if not isinstance(when, str):
+        raise ConfigError(f"{where}.when: must be a string")
+    try:
+        return subscribe(
+            name,
+            urls,
+            _strings(entry, "countries", where),
+            _strings(entry, "fields", where),
+            _strings(entry, "kinds", where),
+            when,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{where}.{exc}") from exc
 
 
 def _notify(data: Any, where: str) -> tuple[Subscription, ...]:

@@ -320,3 +320,23 @@ def test_bad_subscriptions_are_errors_naming_the_key_and_file(tmp_path, table, m
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+
+
+def test_a_damaged_outbox_entry_is_set_aside_and_the_rest_is_sent(server, tmp_path):
+    from monitor.core.jsonform import builtins, dumps
+    from monitor.edges.notify import Outgoing
+
+    hooks = Receiver(server)
+    url = hooks.url("json", "/later")
+    (tmp_path / "config.toml").write_text(
+        f'[[notify]]\nname = "desk"\nurls = ["{url}"]\n', encoding="utf-8"
+    )
+    queued = Outgoing("0" * 32, "desk", url, "Iraq: test", "- test", {"schema": "x"}, T0)
+    outbox = tmp_path / "snapshots" / ".notify.json"
+    outbox.parent.mkdir()
+    outbox.write_text(dumps({"messages": [builtins(queued), {"key": 5}]}), encoding="utf-8")
+    ran = run_cli("notify", cwd=tmp_path)
+    assert ran.returncode == 0
+    assert "message 1: " in ran.stderr and "set aside as .notify.json.corrupt-" in ran.stderr
+    assert hooks.keys("/later") == ["0" * 32]
+    assert list(outbox.parent.glob(".notify.json.corrupt-*"))

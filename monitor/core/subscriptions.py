@@ -9,11 +9,13 @@ left is not sent at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Literal
 
+from monitor.core.countries import countries_in
 from monitor.core.diff import Change, field_key
 
 # Kinds of change a subscription may ask for; "new" is a newly monitored country, "error"
@@ -57,6 +59,32 @@ class Notice:
         if self.topic in ("change", "new"):
             return f"{self.old_ref or ''}..{self.new_ref or ''}"
         return f"{self.topic}:{self.detail}"
+
+
+def subscribe(
+    name: str,
+    urls: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    fields: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    when: str = "change",
+) -> Subscription:
+    """A subscription from what a person wrote (a ``[[notify]]`` table, a feed's query):
+    countries by name, code or ``region:…``; ``ValueError`` naming the key for a country,
+    region, kind or ``when`` that is none."""
+    members: set[str] | None = None
+    for country in countries:
+        try:
+            members = (members or set()) | countries_in(country)
+        except LookupError as exc:
+            raise ValueError(f"countries: {exc}") from exc
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValueError(f"kinds: {kind!r} is not one of {', '.join(KINDS)}")
+    if when not in WHEN:
+        raise ValueError(f'when: must be "change" or "digest", not {when!r}')
+    chosen = frozenset(members) if members is not None else None
+    return Subscription(name, tuple(urls), chosen, tuple(fields), tuple(kinds) or KINDS, when)
 
 
 def kind_of(change: Change) -> str:

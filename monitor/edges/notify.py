@@ -181,7 +181,10 @@ def send(url: str, message: Outgoing, timeout: float) -> str:
         body = message.title
     me = threading.get_ident()
     _ANSWERS.lines.pop(me, None)
-    ok = target.notify(body=body, title=message.title)
+    try:
+        ok = target.notify(body=body, title=message.title)
+    except Exception as exc:  # a plugin's own failure: this target's problem, not the run's
+        raise NotifyError(f"{type(exc).__name__}: {exc}") from exc
     said = "; ".join(_ANSWERS.lines.pop(me, [])) or ("sent" if ok else "not sent")
     if not ok:
         raise NotifyError(said)

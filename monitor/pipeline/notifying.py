@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.config import Config
-from monitor.core.countries import countries_in, identify
+from monitor.core.countries import identify
 from monitor.core.periods import Clock, CountryHistory, Event, Period
 from monitor.core.snapshot import Outcome
-from monitor.core.subscriptions import KINDS, Notice, Subscription, select
+from monitor.core.subscriptions import Notice, Subscription, select, subscribe
 from monitor.edges import notify
 from monitor.edges.notify import NotifyError, Outbox, Outgoing, notify_outbox
 from monitor.edges.state import Ledger
@@ -263,17 +263,7 @@ def chosen_feed(histories: Iterable[CountryHistory], subscription: Subscription)
 def query(countries: Sequence[str], fields: Sequence[str], kinds: Sequence[str]) -> Subscription:
     """A subscription made of a feed's query (``?country=KE&field=national_cirt``);
     ``ValueError`` naming a country, region or kind that is none."""
-    members: set[str] | None = None
-    for name in countries:
-        try:
-            members = (members or set()) | countries_in(name)
-        except LookupError as exc:
-            raise ValueError(f"country: {exc}") from exc
-    for kind in kinds:
-        if kind not in KINDS:
-            raise ValueError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
-    chosen = frozenset(members) if members is not None else None
-    return Subscription("query", (), chosen, tuple(fields), tuple(kinds) or KINDS)
+    return subscribe("query", (), countries, fields, kinds)
 
 
 def sample(subscription: Subscription, now: datetime) -> Notice:
