@@ -340,3 +340,34 @@ def test_a_damaged_outbox_entry_is_set_aside_and_the_rest_is_sent(server, tmp_pa
     assert "message 1: " in ran.stderr and "set aside as .notify.json.corrupt-" in ran.stderr
     assert hooks.keys("/later") == ["0" * 32]
     assert list(outbox.parent.glob(".notify.json.corrupt-*"))
+
+
+def test_digest_subscriptions_hear_the_week_once_with_the_weekly_report(server, tmp_path):
+    from monitor.pipeline.cycle import report_job
+
+    hooks = Receiver(server)
+    weekly, instant = hooks.url("json", "/weekly"), hooks.url("json", "/instant")
+    texts = {"Iraq": IRAQ}
+    config(
+        tmp_path,
+        serve_profiles(server, texts),
+        ["Iraq"],
+        f'[[notify]]\nname = "weekly"\nurls = ["{weekly}"]\nwhen = "digest"\n'
+        'fields = ["national_cirt"]\n'
+        f'[[notify]]\nname = "instant"\nurls = ["{instant}"]\nkinds = ["indicator"]\n',
+    )
+    settings = load_config(tmp_path / "config.toml")
+    store = Store(settings.storage.snapshots)
+    for day, text in ((0, IRAQ), (1, IRAQ_LATER)):  # Monday and Tuesday of 2026-W47
+        texts["Iraq"] = text
+        clock = lambda day=day: T0 + timedelta(days=day)  # noqa: E731
+        results = fetch_all(settings, store, sources_named(settings, []), clock=clock)
+        after_fetch(settings, store, stored_by(results), clock)
+    assert [m["topic"] for m in hooks.got["/instant"]] == ["change"]
+    assert "/weekly" not in hooks.got
+    for day in (7, 8):  # the report of W47 is made once, however often the job runs
+        report_job(settings, store, lambda day=day: T0 + timedelta(days=day))
+    (digest,) = hooks.got["/weekly"]  # the week, one message for the country
+    assert (digest["old_ref"], digest["new_ref"]) == (None, "2016-01-10")
+    assert [c["key"] for c in digest["changes"]] == ["national_cirt"]
+    assert len(hooks.got["/instant"]) == 1

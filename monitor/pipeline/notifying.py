@@ -20,7 +20,7 @@ from monitor.config import Config
 from monitor.core.countries import identify
 from monitor.core.periods import Clock, CountryHistory, Event, Period
 from monitor.core.snapshot import Outcome
-from monitor.core.subscriptions import Notice, Subscription, select, subscribe
+from monitor.core.subscriptions import Notice, Subscription, Topic, select, subscribe
 from monitor.edges import notify
 from monitor.edges.notify import NotifyError, Outbox, Outgoing, notify_outbox
 from monitor.edges.state import Ledger
@@ -76,7 +76,7 @@ def stored_notices(store: Store, stored: Mapping[str, Iterable[str]]) -> list[No
         wanted = set(stored[history.slug])
         profile = history.snapshots[-1].profile if history.snapshots else None
         iso = (profile.iso2, profile.iso3) if profile else (None, None)
-        out += [_notice(e, *iso) for e in history.news if e.ref in wanted]
+        out += _grouped([_notice(e, *iso) for e in history.news if e.ref in wanted])
     return out
 
 
@@ -86,8 +86,19 @@ def period_notices(store: Store, period: Period) -> list[Notice]:
     for history in all_histories(store):
         profile = history.snapshots[-1].profile if history.snapshots else None
         iso = (profile.iso2, profile.iso3) if profile else (None, None)
-        out += [_notice(e, *iso) for e in history.news if period.contains(e.seen_at)]
+        out += _grouped([_notice(e, *iso) for e in history.news if period.contains(e.seen_at)])
     return out
+
+
+def _grouped(notices: list[Notice]) -> list[Notice]:
+    """One country's notices of one run (a backfill stores several versions) or one week as
+    one: from the first version compared to the last, every change in order."""
+    if len(notices) < 2:
+        return notices
+    first, last = notices[0], notices[-1]
+    changes = tuple(c for n in notices for c in n.changes)
+    topic: Topic = "change" if changes else "new"
+    return [replace(last, topic=topic, old_ref=first.old_ref, changes=changes)]
 
 
 def source_notices(config: Config, store: Store, outbox: Outbox, now: datetime) -> list[Notice]:
