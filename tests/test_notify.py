@@ -17,12 +17,24 @@ import pytest
 from werkzeug import Request, Response
 
 from monitor.config import load_config
+from monitor.core.diff import diff
+from monitor.core.subscriptions import Notice, select, subscribe
 from monitor.edges.store import Store
 from monitor.errors import ConfigError
 from monitor.pipeline.fetching import fetch_all, sources_named
 from monitor.pipeline.notifying import after_fetch, stored_by
-from tests.conftest import ROOT, TAJIKISTAN_SEED
-from tests.helpers import IRAQ, IRAQ_LATER, T0, run_cli, start_monitor, wait_for
+from monitor.render.notifications import message
+from tests.conftest import ROOT, TAJIKISTAN_SEED, requires_corpus
+from tests.helpers import (
+    IRAQ,
+    IRAQ_LATER,
+    T0,
+    edited,
+    profile_from,
+    run_cli,
+    start_monitor,
+    wait_for,
+)
 from tests.smtp import smtp_server
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
@@ -371,3 +383,34 @@ def test_digest_subscriptions_hear_the_week_once_with_the_weekly_report(server, 
     assert (digest["old_ref"], digest["new_ref"]) == (None, "2016-01-10")
     assert [c["key"] for c in digest["changes"]] == ["national_cirt"]
     assert len(hooks.got["/instant"]) == 1
+
+
+@requires_corpus
+def test_a_status_is_its_own_kind_and_fields_take_globs():
+    """Bolivia's strategy, planned then in draft (no → no: the status changed), then adopted;
+    the sentences and the statuses they mean are those of tests/test_status_changes.py."""
+    from tests.corpusworld import text_of
+    from tests.test_status_changes import ADOPTED, BOLIVIA_NONE, DRAFT, PLANNED
+
+    bolivia = text_of("Bolivia")
+    planned, draft, adopted = (
+        profile_from(edited(bolivia, (BOLIVIA_NONE, text))) for text in (PLANNED, DRAFT, ADOPTED)
+    )
+
+    def notice(old, new) -> Notice:
+        return Notice("bolivia", "Bolivia", "BO", "BOL", "change", "a", "b", tuple(diff(old, new)))
+
+    statuses = subscribe("s", kinds=["status"], fields=["*strategy"])
+    indicators = subscribe("i", countries=["region:south-america"], kinds=["indicator"])
+    chosen = select(statuses, notice(planned, draft))
+    assert chosen is not None and [c.key for c in chosen.changes] == ["cybersecurity_strategy"]
+    assert select(indicators, notice(planned, draft)) is None
+    said = message(chosen, "s", "k")
+    assert said.title.startswith(
+        "Bolivia: national cybersecurity strategy no (planned) → no (draft) ("
+    )
+    assert said.payload["changes"][0]["old_status"] == "planned"
+    flipped = select(indicators, notice(draft, adopted))
+    assert flipped is not None and [c.key for c in flipped.changes] == ["cybersecurity_strategy"]
+    assert select(statuses, notice(draft, adopted)) is None
+    assert select(subscribe("e", countries=["region:europe"]), notice(draft, adopted)) is None

@@ -378,15 +378,3 @@ def group_title(change: Change) -> str:
     if change.group == "background":
         return "Background"
     return change.path.split(SEP)[0]
-
-
-def field_key(change: Change) -> str:
-    """The stable name of a change's field, for subscriptions and programs to filter on (the
-    display ``path`` may be reworded): ``national_cirt``, ``population``,
-    ``population.source``, ``last_updated``, ``section:1.1.2:items``, ``section:1.1.2`` (a
-    whole section added or removed)."""
-    if change.group in _GROUP_ORDER:
-        return change.field
-    if change.field == "section":
-        return f"section:{change.group}"
-    return f"section:{change.group}:{change.field}"

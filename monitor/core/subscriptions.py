@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 from typing import Literal
 
 from monitor.core.countries import countries_in
-from monitor.core.diff import Change, field_key
+from monitor.core.diff import Change
 
 # Kinds of change a subscription may ask for; "new" is a newly monitored country, "error"
 # a source that fails, works again, or went stale.
@@ -99,7 +99,7 @@ def kind_of(change: Change) -> str:
 
 
 def wants_field(subscription: Subscription, change: Change) -> bool:
-    key = field_key(change)
+    key = change.key
     return not subscription.fields or any(fnmatchcase(key, p) for p in subscription.fields)
 
 

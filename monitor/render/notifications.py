@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.core.diff import Change, field_key
+from monitor.core.diff import Change
 from monitor.core.subscriptions import Notice, kind_of
 from monitor.render.text import bounded, field_label, plural
 
@@ -105,15 +105,15 @@ def payload(notice: Notice, subscription: str, key: str, link: str | None) -> di
         "link": link,
         "changes": [
             {
-                "key": field_key(c),
+                "key": c.key,
                 "kind": kind_of(c),
                 "change": c.kind,
                 "path": c.path,
                 "old": c.old,
                 "new": c.new,
                 "summary": c.summary,
-                "old_status": getattr(c, "old_status", None),
-                "new_status": getattr(c, "new_status", None),
+                "old_status": c.old_status,
+                "new_status": c.new_status,
             }
             for c in notice.changes
         ],
