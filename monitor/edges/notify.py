@@ -9,10 +9,12 @@ announced once. Apprise is imported only here, and only when something is sent.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -87,6 +89,31 @@ def _dump(outbox: Outbox) -> Any:
 
 def notify_outbox(snapshots: Path) -> Ledger[Outbox]:
     return Ledger(snapshots / ".notify.json", _load, _dump, Outbox)
+
+
+@contextlib.contextmanager
+def sending(snapshots: Path) -> Iterator[bool]:
+    """Whether this process may send now: one sender at a time per store, so that a daemon
+    and a ``monitor notify`` never both send the same queued message. Not waited for: the
+    other sender sends what is due."""
+    from filelock import FileLock, Timeout
+
+    snapshots.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(snapshots / ".notify.sending.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
+def delivered(message: Outgoing, now: datetime) -> Outgoing:
+    """Sent: only what recognises it is kept (its key and target), not what it said."""
+    return replace(message, sent=now, last_error=None, body="", payload={})
 
 
 def add(outbox: Outbox, messages: list[Outgoing], now: datetime) -> Outbox:

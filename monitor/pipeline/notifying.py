@@ -189,6 +189,14 @@ def announce(
 
 def deliver(config: Config, clock: Clock) -> list[Delivery]:
     """Send every message that is due, each target in its own thread, in queue order."""
+    with notify.sending(config.storage.snapshots) as mine:
+        if not mine:
+            log.info("notify: another monitor process is sending; it sends what is due")
+            return []
+        return _deliver(config, clock)
+
+
+def _deliver(config: Config, clock: Clock) -> list[Delivery]:
     ledger = notify_outbox(config.storage.snapshots)
     due = ledger.read().pending(clock())
     by_target: dict[str, list[Outgoing]] = {}
@@ -222,7 +230,7 @@ def _send(config: Config, ledger: Ledger[Outbox], queued: Outgoing, clock: Clock
         notify.mark(ledger, notify.failed(queued, str(exc), clock(), config.alerts.backoff))
         log.warning("notify: %s: %s: %s", queued.subscription, notify.shown(queued.url), exc)
         return Delivery(queued.subscription, queued.url, queued.title, queued.key, False, str(exc))
-    notify.mark(ledger, replace(queued, sent=clock(), last_error=None))
+    notify.mark(ledger, notify.delivered(queued, clock()))
     return Delivery(queued.subscription, queued.url, queued.title, queued.key, True, answer)
 
 
