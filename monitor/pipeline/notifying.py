@@ -188,7 +188,11 @@ def announce(
 
 
 def deliver(config: Config, clock: Clock) -> list[Delivery]:
-    """Send every message that is due, each target in its own thread, in queue order."""
+    """Send every message that is due, each target in its own thread, in queue order.
+
+    Threads, because a target that hangs must not hold the others up: with one of five
+    hanging (timeout 1 s), the four others had their 20 messages in 0.2 s, against 1.05 s
+    one target after another (``benchmarks/bench_notify.py``)."""
     with notify.sending(config.storage.snapshots) as mine:
         if not mine:
             log.info("notify: another monitor process is sending; it sends what is due")
