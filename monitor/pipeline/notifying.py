@@ -74,9 +74,7 @@ def stored_notices(store: Store, stored: Mapping[str, Iterable[str]]) -> list[No
     out = []
     for history in all_histories(store, [slug for slug, refs in stored.items() if refs]):
         wanted = set(stored[history.slug])
-        profile = history.snapshots[-1].profile if history.snapshots else None
-        iso = (profile.iso2, profile.iso3) if profile else (None, None)
-        out += _grouped([_notice(e, *iso) for e in history.news if e.ref in wanted])
+        out += _grouped([_notice(e, *_codes(history)) for e in history.news if e.ref in wanted])
     return out
 
 
@@ -84,10 +82,17 @@ def period_notices(store: Store, period: Period) -> list[Notice]:
     """The news first seen in a period: what a weekly digest subscription gets."""
     out = []
     for history in all_histories(store):
-        profile = history.snapshots[-1].profile if history.snapshots else None
-        iso = (profile.iso2, profile.iso3) if profile else (None, None)
-        out += _grouped([_notice(e, *iso) for e in history.news if period.contains(e.seen_at)])
+        news = [e for e in history.news if period.contains(e.seen_at)]
+        out += _grouped([_notice(e, *_codes(history)) for e in news])
     return out
+
+
+def _codes(history: CountryHistory) -> tuple[str | None, str | None]:
+    """A country's ISO codes, as its newest profile gives them."""
+    if not history.snapshots:
+        return None, None
+    profile = history.snapshots[-1].profile
+    return profile.iso2, profile.iso3
 
 
 def _grouped(notices: list[Notice]) -> list[Notice]:
@@ -108,7 +113,10 @@ def source_notices(config: Config, store: Store, outbox: Outbox, now: datetime) 
     alerts = config.alerts
     out = []
     stale_before = now - timedelta(days=alerts.stale_days)
+    configured = {identify(source.country).slug for source in config.sources}
     for slug, state in states(store):
+        if slug not in configured:  # a source no longer watched is no news
+            continue
         base = Notice(slug, state.country or slug, state.iso2, state.iso3, "error")
         since = state.failing_since.isoformat() if state.failing_since else ""
         if state.consecutive_failures >= alerts.failures and slug not in outbox.failing:
