@@ -181,7 +181,6 @@ def announce(
         return []
     now = clock()
     ledger = notify_outbox(config.storage.snapshots)
-
     fresh_since = now - timedelta(days=config.alerts.stale_days)
 
     def queue(outbox: Outbox) -> Outbox:
@@ -297,7 +296,7 @@ def query(countries: Sequence[str], fields: Sequence[str], kinds: Sequence[str])
     return subscribe("query", (), countries, fields, kinds)
 
 
-def sample(subscription: Subscription, now: datetime) -> Notice:
+def sample(now: datetime) -> Notice:
     """What ``monitor notify --test`` sends: a made-up change, marked as a test."""
     from monitor.core.diff import Change
 
@@ -327,12 +326,12 @@ def test_targets(config: Config, name: str | None, clock: Clock) -> list[Deliver
     now = clock()
     jobs = []
     for subscription in chosen:
-        notice = sample(subscription, now)
-        key = idempotency_key(notice, subscription.name) + now.strftime("%Y%m%d%H%M%S")
-        said = message(notice, subscription.name, key[:32], config.reports.base_url)
+        notice = sample(now)
+        key = idempotency_key(replace(notice, new_ref=now.isoformat()), subscription.name)
+        said = message(notice, subscription.name, key, config.reports.base_url)
         for url in subscription.urls:
             jobs.append(
-                Outgoing(key[:32], subscription.name, url, said.title, said.body, said.payload, now)
+                Outgoing(key, subscription.name, url, said.title, said.body, said.payload, now)
             )
 
     def one(queued: Outgoing) -> Delivery:
