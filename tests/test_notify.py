@@ -4,6 +4,8 @@ receivers, a receiver that fails or hangs, a monitor killed while sending, aiosm
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import signal
 import threading
@@ -92,13 +94,18 @@ def serve_profiles(server, texts: dict[str, str]) -> str:
 
 
 def config(
-    tmp_path: Path, sources: str, countries: list[str], notify: str, alerts: str = ""
+    tmp_path: Path,
+    sources: str,
+    countries: list[str],
+    notify: str,
+    alerts: str = "",
+    reports: str = "",
 ) -> None:
     settings = {"backoff": "0", "timeout": "1"} | dict(
         line.split(" = ") for line in alerts.splitlines()
     )
     (tmp_path / "config.toml").write_text(
-        "[fetch]\nretries = 0\ntimeout = 5\n[alerts]\n"
+        f"[fetch]\nretries = 0\ntimeout = 5\n{reports}[alerts]\n"
         + "".join(f"{k} = {v}\n" for k, v in settings.items())
         + f"[sources]\n{sources}countries = {json.dumps(countries)}\n{notify}",
         encoding="utf-8",
@@ -121,6 +128,7 @@ def test_filters_select_exactly_their_changes_after_a_real_fetch(server, tmp_pat
         f'[[notify]]\nname = "africa"\nurls = ["{never}"]\ncountries = ["region:africa"]\n'
         f'[[notify]]\nname = "dates-of-iraq"\nurls = ["{never}"]\ncountries = ["IQ"]\n'
         'fields = ["section:9.*"]\nkinds = ["instrument", "date"]\n',
+        reports='[reports]\nbase_url = "https://example.org/cw/"\n',
     )
     assert run_cli("fetch", cwd=tmp_path).returncode == 0
     (first,) = hooks.got["/cirt"]  # a newly monitored country is news of kind "new"
@@ -143,6 +151,7 @@ def test_filters_select_exactly_their_changes_after_a_real_fetch(server, tmp_pat
     assert (changes["national_cirt"]["old"], changes["national_cirt"]["new"]) == (False, True)
     assert changes["section:1.1.2:items"]["new"] == "Cyber Security Law No. 12"
     assert "message" not in second  # a structured payload, not prose
+    assert second["link"] == "https://example.org/cw/countries/iraq.html#2016-01-10"
     assert second["header_key"] == second["idempotency_key"] != first["idempotency_key"]
     assert second["title"].startswith("Iraq: national CIRT no → yes (Iraq has an officially")
 
@@ -159,7 +168,7 @@ def test_filters_select_exactly_their_changes_after_a_real_fetch(server, tmp_pat
     ]
     assert title == second["title"]
     assert "Cyber Security Law No. 12" in summary and "population" not in summary
-    assert feed.find("a:link", ATOM).get("href") == "../feeds/cirt-laws.atom"
+    assert feed.find("a:link", ATOM).get("href") == "https://example.org/cw/feeds/cirt-laws.atom"
     assert not ET.parse(tmp_path / "reports/feeds/africa.atom").getroot().findall("a:entry", ATOM)
 
     assert run_cli("fetch", cwd=tmp_path).returncode == 0  # nothing new: nothing sent
@@ -285,9 +294,9 @@ def test_mailto_through_apprise_to_a_real_smtp_server(tmp_path):
         assert ran.stdout.startswith("mail → mailto://") and ": ok: " in ran.stdout
         ((envelope, _),) = box.messages
         assert envelope.rcpt_tos == ["analyst@example.org"]
-        assert (
-            b"national CIRT no \xe2\x86\x92 yes" in envelope.content
-            or b"national CIRT" in envelope.content
+        mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert mail["Subject"] == (
+            "Test: national CIRT no → yes (test message from the Cyberwellness Monitor)"
         )
 
 
@@ -383,6 +392,10 @@ def test_digest_subscriptions_hear_the_week_once_with_the_weekly_report(server, 
     assert (digest["old_ref"], digest["new_ref"]) == (None, "2016-01-10")
     assert [c["key"] for c in digest["changes"]] == ["national_cirt"]
     assert len(hooks.got["/instant"]) == 1
+    feed = ET.parse(settings.storage.reports / "feeds/weekly.atom").getroot()
+    assert feed.find("a:link", ATOM).get("href") == "../feeds/weekly.atom"  # no base_url
+    (entry,) = feed.findall("a:entry", ATOM)
+    assert entry.find("a:link", ATOM).get("href") == "../countries/iraq.html#2016-01-10"
 
 
 @requires_corpus

@@ -60,12 +60,12 @@ def lines(notice: Notice) -> list[str]:
 
 
 def diff_link(notice: Notice, base_url: str) -> str | None:
-    """The page that shows the whole change, when the pages are published."""
+    """Where the change is shown whole, when the pages are published: the version's place
+    on the country page, which the written reports and ``monitor serve`` both have."""
     if not base_url:
         return None
-    if notice.topic == "change" and notice.old_ref and notice.new_ref:
-        return f"{base_url}countries/{notice.slug}/diff/{notice.old_ref}/{notice.new_ref}"
-    return f"{base_url}countries/{notice.slug}.html"
+    anchor = f"#{notice.new_ref}" if notice.topic in ("change", "new") and notice.new_ref else ""
+    return f"{base_url}countries/{notice.slug}.html{anchor}"
 
 
 def headline(country: str, said: list[str]) -> str:
