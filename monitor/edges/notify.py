@@ -211,11 +211,21 @@ def send(url: str, message: Outgoing, timeout: float) -> str:
     try:
         ok = target.notify(body=body, title=message.title)
     except Exception as exc:  # a plugin's own failure: this target's problem, not the run's
-        raise NotifyError(f"{type(exc).__name__}: {exc}") from exc
+        raise NotifyError(_redacted(f"{type(exc).__name__}: {exc}", url)) from exc
     said = "; ".join(_ANSWERS.lines.pop(me, [])) or ("sent" if ok else "not sent")
     if not ok:
-        raise NotifyError(said)
-    return said
+        raise NotifyError(_redacted(said, url))
+    return _redacted(said, url)
+
+
+def _redacted(text: str, url: str) -> str:
+    """``text`` without the secrets ``url`` takes from the environment: what a target
+    answered is printed and kept in the outbox, a token never is."""
+    for name in _ENV.findall(url):
+        secret = os.environ.get(name, "")
+        if len(secret) >= 4:
+            text = text.replace(secret, f"${{{name}}}")
+    return text
 
 
 def shown(url: str) -> str:
