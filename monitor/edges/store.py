@@ -334,7 +334,10 @@ class Store:
         recorded, and is when the document was first seen; a version older than the newest
         stored one is marked as history (reports do not announce it as news).
         """
-        item = Incoming(profile, raw, kind, content_type, now, url, file, capture)
+        return self.save_one(Incoming(profile, raw, kind, content_type, now, url, file, capture))
+
+    def save_one(self, item: Incoming) -> SaveResult:
+        """``save`` for a document already on its way in (``Incoming``)."""
         (result,) = self.save_batch([item])
         if isinstance(result, StoreError):
             raise result

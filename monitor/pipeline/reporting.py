@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.core.periods import (
+    CountryHistory,
+    Digest,
+    Period,
+    make_digest,
+    period_named,
+    week_of,
+)
 from monitor.core.refs import parse_period
 from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
@@ -18,6 +25,7 @@ from monitor.errors import DeliveryError
 from monitor.pipeline.gathering import Gathered, gather
 from monitor.pipeline.history import all_histories, checked_in, failures
 from monitor.pipeline.mapping import DEFAULT, world_of
+from monitor.pipeline.notifying import chosen_feed
 from monitor.render.feed import atom_feed
 from monitor.render.html import (
     country_html,
@@ -84,6 +92,8 @@ def write_reports(
     remove_temp_files(root / "countries")
     pages = root / "countries"
     needed = min(since or period.start, period.start)
+    if config.notify:  # the subscriptions' feeds need every event of the feed's weeks
+        needed = min(needed, week_of(now).start - timedelta(days=7 * config.reports.feed_weeks))
     found = gathered
     if found is None or not found.covers(needed):
         # a week more than needed: the daemon's next report (the week before) reuses it
@@ -128,6 +138,13 @@ def write_reports(
     )
     base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
     _write(root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept))
+    for subscription in config.notify:  # names are checked to be safe file names
+        where = f"feeds/{subscription.name}.atom"
+        items = chosen_feed(found.histories, subscription)
+        text = atom_feed(
+            items, base or "../", now, weeks_kept, name=subscription.name, self_path=where
+        )
+        _write(root / where, text)
     return ReportResult(
         digest, path, written + 4, summary, histories=found.histories, gathered=found
     )
