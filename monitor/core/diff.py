@@ -256,7 +256,7 @@ def _arrow(old: Any, new: Any) -> str:
     return f"{'—' if old is None else old} → {'—' if new is None else new}"
 
 
-def _section_key(group: str) -> tuple[int, ...]:
+def number_order(group: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in group.split("."))
     except ValueError:
@@ -267,7 +267,7 @@ def _order(change: Change) -> tuple[Any, ...]:
     rank = _GROUP_ORDER.get(change.group, 3)
     return (
         rank,
-        _section_key(change.group) if rank == 3 else (),
+        number_order(change.group) if rank == 3 else (),
         _FIELD_ORDER.get(change.field, 99),
         change.field,
         change.kind,
@@ -299,6 +299,17 @@ def compare(
     slug: str, country: str, old: tuple[Side, Profile], new: tuple[Side, Profile]
 ) -> Comparison:
     return Comparison(slug, country, old[0], new[0], tuple(diff(old[1], new[1])))
+
+
+def field_key(change: Change) -> str:
+    """The stable name of what a change is about, for filters and subscriptions:
+    ``national_cirt``, ``population``, ``population.source``, ``last_updated``,
+    ``section:1.1.2`` (a whole section), ``section:1.1.2:items``."""
+    if change.group in ("indicators", "background", "profile"):
+        return change.field
+    if change.field == "section":
+        return f"section:{change.group}"
+    return f"section:{change.group}:{change.field}"
 
 
 def group_title(change: Change) -> str:
