@@ -66,7 +66,7 @@ def search_command(
     settle()
     answer = search(options.store(), query, countries, section, date_from, date_to)
     if fmt == "json":
-        text = forms.search_json(answer.query, answer.hits) + "\n"
+        text = forms.search_json(answer.query, answer.hits)
     elif fmt == "csv":
         text = forms.search_csv(answer.hits)
     else:
@@ -144,7 +144,7 @@ def changes_command(
         to_value,
     )
     if fmt == "json":
-        text = forms.changes_json(answer.rows) + "\n"
+        text = forms.changes_json(answer.rows)
     elif fmt == "csv":
         text = forms.changes_csv(answer.rows)
     else:
@@ -182,9 +182,36 @@ def compare_command(
     settle()
     found = compare(options.store(), countries, at)
     render = {
-        "json": lambda: forms.compare_json(found) + "\n",
+        "json": lambda: forms.compare_json(found),
         "md": lambda: forms.compare_markdown(found),
         "html": lambda: forms.compare_html(found),
         "text": lambda: forms.compare_text(found),
     }[fmt]
     _emit(options, render(), output)
+
+
+@cli.command("overview")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+@output_option("File to write (default: stdout).")
+@pass_options
+def overview_command(options: Options, fmt: str, output: Path | None) -> None:
+    """Every country's state now: each indicator with its status and since when, the
+    figures, and totals (what reports/overview.html shows).
+
+    Example: monitor overview --format json
+    """
+    from monitor.pipeline.analysis import overview
+    from monitor.render import analysis as forms
+
+    settle()
+    found = overview(options.store())
+    _emit(
+        options, forms.overview_json(found) if fmt == "json" else forms.overview_text(found), output
+    )

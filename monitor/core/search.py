@@ -9,15 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.errors import MonitorError
+from monitor.errors import QuestionError
 
 OPERATORS = ("AND", "OR", "NOT")
 _TOKEN = re.compile(r'"([^"]*)"(\*)?|(\()|(\))|([^\s()"]+)')
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"  # around each match in a snippet; renderers spell them
-
-
-class QueryError(MonitorError):
-    """A search query that names nothing to look for (empty, or only operators)."""
 
 
 def fts_query(text: str) -> str:
@@ -59,7 +55,7 @@ def fts_query(text: str) -> str:
             depth -= 1
     parts.extend(")" * depth)
     if not any(p.startswith('"') for p in parts):
-        raise QueryError(f"search {text!r}: nothing to look for (give a word or a phrase)")
+        raise QuestionError(f"search {text!r}: nothing to look for (give a word or a phrase)")
     return " ".join(parts)
 
 

@@ -322,7 +322,8 @@ class Index:
 
 
 def _scope_sql(scope: Scope) -> tuple[str, list[Any]]:
-    clauses, args = ["1"], []
+    clauses: list[str] = ["1"]
+    args: list[Any] = []
     if scope.slugs:
         clauses.append(f"n.slug IN ({', '.join('?' * len(scope.slugs))})")
         args.extend(scope.slugs)

@@ -12,16 +12,14 @@ from fnmatch import fnmatchcase
 
 from monitor.core import refs as grammar
 from monitor.core.diff import Change, field_key, yes_no
+from monitor.core.overview import Overview, overview_of
 from monitor.core.search import Hit, fts_query
 from monitor.core.sidebyside import SideBySide, side_by_side
 from monitor.edges.index import Index, Scope
 from monitor.edges.store import Store, find_country
-from monitor.errors import MonitorError
+from monitor.errors import QuestionError
+from monitor.pipeline.gathering import from_histories
 from monitor.pipeline.history import History, all_histories
-
-
-class QuestionError(MonitorError):
-    """A question asked with options that cannot go together or do not parse."""
 
 
 def countries_named(store: Store, queries: Sequence[str]) -> list[str]:
@@ -115,7 +113,7 @@ def value_word(value: object) -> str:
     """How a value is matched by ``--from-value``/``--to-value``: yes / no / unknown for
     indicators, the value as text otherwise (empty when there is none)."""
     if isinstance(value, bool) or value is None:
-        return yes_no(value)  # type: ignore[arg-type]
+        return yes_no(value)
     return str(value)
 
 
@@ -167,7 +165,10 @@ def changes(
                 if change.group == "indicators":
                     before = old.profile.indicators.get(change.field)
                     after = new.profile.indicators.get(change.field)
-                    statuses = (before and before.status, after and after.status)
+                    statuses = (
+                        before.status if before else None,
+                        after.status if after else None,
+                    )
                 rows.append(
                     ChangeRow(
                         found.slug,
@@ -202,3 +203,9 @@ def compare(store: Store, countries: Sequence[str], at: str | None = None) -> Si
         slug = find_country(store, country)
         snapshots.append(store.load(grammar.as_of(store.refs(slug), ref, slug)))
     return side_by_side(snapshots)
+
+
+def overview(store: Store, history: History | None = None) -> Overview:
+    """Every country's state now (what ``reports/overview.html`` shows)."""
+    found = from_histories(tuple(all_histories(store, history=history)))
+    return overview_of(list(found.nows.values()), found.marks)

@@ -9,8 +9,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.core.diff import format_number
-from monitor.core.jsonform import dumps
+from monitor.core.jsonform import builtins, dumps
+from monitor.core.overview import Overview
 from monitor.core.search import Hit, marked, snippet_parts
 from monitor.core.sidebyside import SideBySide
 from monitor.render.markdown import md_escape
@@ -256,4 +256,33 @@ def _csv(columns: Sequence[str], rows: Any) -> str:
     return out.getvalue()
 
 
-__all__ = ["format_number"]
+# -- overview ------------------------------------------------------------------------------
+
+
+def overview_data(found: Overview) -> dict[str, Any]:
+    """Every country's state now, as the overview page shows it: each indicator (value,
+    status, evidence, since when), the figures, the latest snapshot; and the totals."""
+    countries = []
+    for now in found.countries:
+        data = builtins(now)
+        data.pop("trend", None)
+        countries.append(data)
+    return {
+        "indicators": list(found.keys),
+        "totals": builtins(found.totals),
+        "countries": countries,
+    }
+
+
+def overview_json(found: Overview) -> str:
+    return dumps(overview_data(found))
+
+
+def overview_text(found: Overview) -> str:
+    from monitor.core.overview import short_label
+
+    lines = []
+    for now in found.countries:
+        cells = ", ".join(f"{short_label(key)} {cell.word}" for key, cell in now.cells.items())
+        lines.append(f"{now.country} ({now.latest.ref}): {cells}")
+    return "\n".join(lines) + "\n"
