@@ -53,7 +53,6 @@ class Scope:
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS folders (slug TEXT PRIMARY KEY, mtime_ns INTEGER);
 CREATE TABLE IF NOT EXISTS snapshots (
     slug TEXT, ref TEXT, day TEXT, revision INTEGER, country TEXT,
     ino INTEGER, size INTEGER, mtime_ns INTEGER, PRIMARY KEY (slug, ref));
@@ -73,6 +72,9 @@ class Index:
         self.store = store
         self.path = index_path(store.root)
         self.db = self._open()
+        self.version = 0  # moves whenever ``refresh`` finds a country folder changed
+        self._seen: dict[str, int] = {}  # country folder → its mtime when last looked at
+        self._latest_of: dict[tuple[str | None, str | None], dict[str, tuple[str, str]]] = {}
 
     def _open(self) -> Any:
         import sqlite_utils
@@ -141,36 +143,42 @@ class Index:
     # -- keeping up with the store ---------------------------------------------------------
 
     def refresh(self) -> int:
-        """Index what the store added, replaced or removed since the last call (by any
-        process); returns how many snapshots were (re)indexed."""
+        """Index what the store added, replaced or removed since this object last looked
+        (by any process; what another process indexed meanwhile is found there and kept);
+        returns how many snapshots were (re)indexed here."""
         started = time.time_ns()
         folders = self._folder_times()
-        known = dict(self.db.execute("SELECT slug, mtime_ns FROM folders").fetchall())
+        known = self._seen
         stale = [slug for slug, mtime in folders.items() if known.get(slug) != mtime]
         gone = [slug for slug in known if slug not in folders]
+        if not known:  # first look: what the file holds of countries no longer stored
+            indexed = self.db.execute("SELECT DISTINCT slug FROM snapshots").fetchall()
+            gone = [slug for (slug,) in indexed if slug not in folders]
         if not stale and not gone:
             return 0
+        self.version += 1
+        self._latest_of.clear()
         added = 0
         with self._writing():
             for slug in gone:
                 self._drop(slug, None)
-                self.db.execute("DELETE FROM folders WHERE slug = ?", [slug])
+                known.pop(slug, None)
             for slug in stale:
                 added += self._refresh_country(slug)
                 # a folder that changed in the last moments may change again within the same
                 # clock tick: leave it stale, so the next search lists it again
                 settled = folders[slug] < started - SETTLE_NS
-                mtime = folders[slug] if settled else -1
-                self.db.execute("INSERT OR REPLACE INTO folders VALUES (?, ?)", [slug, mtime])
+                known[slug] = folders[slug] if settled else -1
         return added
 
     def _folder_times(self) -> dict[str, int]:
+        """Each country folder's modification time (``Store.countries`` lists only real
+        folders, never links)."""
         found = {}
+        root = self.store.root
         for slug in self.store.countries():
             try:
-                found[slug] = os.stat(
-                    self.store.country_dir(slug), follow_symlinks=False
-                ).st_mtime_ns
+                found[slug] = os.lstat(root / slug).st_mtime_ns
             except OSError:
                 continue
         return found
@@ -242,15 +250,28 @@ class Index:
         ).fetchone()
         return f"{row[0]}-{int(row[1])}-{int(row[2])}"
 
-    def answer(self, match: str, scope: Scope = Scope()) -> list[Hit]:
-        """``search`` after a ``refresh``; a file found damaged meanwhile is set aside and
-        built again (once)."""
+    def fresh(self) -> int:
+        """``refresh``, setting aside and building again a file found damaged meanwhile
+        (once); returns ``version``."""
         try:
             self.refresh()
-            return self.search(match, scope)
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise StoreError(f"{self.path}: {exc}") from exc
+            self.close()
+            self._set_aside(exc)
+            self.db = self._open()
+            self.refresh()
+        return self.version
+
+    def answer(self, match: str, scope: Scope = Scope()) -> list[Hit]:
+        """``search`` in an index brought up to date (``fresh``)."""
+        self.fresh()
+        try:
+            return self.search(match, scope)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise
             self.close()
             self._set_aside(exc)
             self.db = self._open()
@@ -308,17 +329,22 @@ class Index:
         )
 
     def _latest(self, scope: Scope, slugs: set[str]) -> dict[str, tuple[str, str]]:
-        """Each country's newest snapshot within the scope's dates: ref and country name."""
-        where, args = _scope_sql(Scope(date_from=scope.date_from, date_to=scope.date_to))
-        found: dict[str, tuple[str, str]] = {}
-        for slug, ref, country in self.db.execute(
-            f"SELECT n.slug, n.ref, n.country FROM snapshots n WHERE {where} "
-            "ORDER BY n.slug, n.day, n.revision",
-            args,
-        ):
-            if slug in slugs:
+        """Each country's newest snapshot within the scope's dates: ref and country name
+        (remembered until the index changes)."""
+        dates = (scope.date_from, scope.date_to)
+        if dates not in self._latest_of:
+            where, args = _scope_sql(Scope(date_from=scope.date_from, date_to=scope.date_to))
+            found: dict[str, tuple[str, str]] = {}
+            for slug, ref, country in self.db.execute(
+                f"SELECT n.slug, n.ref, n.country FROM snapshots n WHERE {where} "
+                "ORDER BY n.slug, n.day, n.revision",
+                args,
+            ):
                 found[slug] = (ref, country)
-        return found
+            if len(self._latest_of) > 64:
+                self._latest_of.clear()
+            self._latest_of[dates] = found
+        return self._latest_of[dates]
 
 
 def _scope_sql(scope: Scope) -> tuple[str, list[Any]]:
