@@ -347,3 +347,37 @@ def test_the_search_page_links_each_hit(world):
     assert "/api/countries/mauritius/snapshots/" in page.text
     assert 'href="/countries/sri-lanka.html"' in page.text
     assert httpx.get(f"{base}/search").status_code == 200
+
+
+# -- regions (UN M49, from ICU's region data) ---------------------------------------------
+
+
+def test_regions_are_un_m49():
+    from monitor.core.countries import region_codes
+
+    africa, western_asia = region_codes("region:africa"), region_codes("western-asia")
+    assert {"KE", "UG", "TD", "TG"} <= africa and "IQ" not in africa
+    assert {"IQ", "SA", "TR", "CY"} <= western_asia and "IR" not in western_asia
+    assert "MX" in region_codes("latin-america-and-the-caribbean")
+    assert "MX" in region_codes("region:013") and "MX" not in region_codes("northern-america")
+    assert region_codes("region:atlantis") is None
+
+
+def test_a_region_is_accepted_wherever_countries_are(world):
+    root, base = world
+    asked = ("changes", "--field", "population", "--country", "region:western-asia")
+    assert [c["country"]["slug"] for c in cli_json(root, *asked)["changes"]] == ["iraq"]
+    found = cli_json(root, "search", "CIRT OR CERT", "--country", "region:eastern-africa")
+    assert {"kenya", "uganda"} <= {h["country"]["slug"] for h in found["hits"]}
+    assert "iraq" not in {h["country"]["slug"] for h in found["hits"]}
+    api = httpx.get(f"{base}/api/changes?field=population&country=region:western-asia")
+    assert api.text == run_cli(*asked, "--format", "json", cwd=root).stdout
+    csv = run_cli("export", "--format", "csv", "region:middle-africa", cwd=root).stdout
+    assert "chad" in csv and "iraq" not in csv
+    wrong = run_cli("search", "CERT", "--country", "region:westrn-asia", cwd=root)
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().startswith(
+        "error: no region 'region:westrn-asia' (UN M49 regions and sub-regions); "
+        "did you mean region:western-asia,"
+    )
+    assert len(wrong.stderr.strip().splitlines()) == 1

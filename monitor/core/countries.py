@@ -253,6 +253,52 @@ def suggest(query: str, known: list[str], limit: int = 3) -> list[str]:
     return [lowered[h] for h in hits]
 
 
+REGION = "region:"  # region:africa, region:western-asia, region:145
+
+# UN M49's own names where CLDR (and so ICU) prints a shorter one
+_M49_NAMES = {
+    "south-eastern-asia": "035",
+    "australia-and-new-zealand": "053",
+    "micronesia": "057",
+    "latin-america-and-the-caribbean": "419",
+}
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    """Region names (slugs, as CLDR's English names them, and UN M49's own) and M49 codes
+    → ICU region code. ICU's region data is CLDR's territory containment, which follows UN
+    M49 (continents, sub-regions, and groupings such as Sub-Saharan Africa)."""
+    import icu
+
+    english = icu.Locale("en")
+    found: dict[str, str] = {}
+    for kind in (icu.URegionType.CONTINENT, icu.URegionType.SUBCONTINENT, icu.URegionType.GROUPING):
+        for region in icu.Region.getAvailable(kind):
+            code = str(region)
+            found[slugify(icu.Locale("und", code).getDisplayCountry(english))] = code
+            found[code.lower()] = code
+    return {**found, **{name: code for name, code in _M49_NAMES.items() if code in found.values()}}
+
+
+def region_codes(name: str) -> frozenset[str] | None:
+    """The ISO alpha-2 codes of the countries in a UN M49 region (``africa``,
+    ``western-asia``, ``sub-saharan-africa``, ``145``; with or without ``region:``); None
+    when no region has that name."""
+    import icu
+
+    code = _regions().get(slugify(name.strip().removeprefix(REGION)))
+    if code is None:
+        return None
+    region = icu.Region.getInstance(code)
+    return frozenset(str(t) for t in region.getContainedRegions(icu.URegionType.TERRITORY))
+
+
+def region_names() -> list[str]:
+    """Every region name ``region_codes`` knows (for an error message)."""
+    return sorted(name for name in _regions() if not name[:1].isdigit())
+
+
 class KnownCountries:
     """The countries a caller knows (a store's, a config's sources), and the one rule for
     finding the one a user typed: its slug, ISO alpha-2 or alpha-3 code, its name or any
@@ -296,6 +342,17 @@ class KnownCountries:
         return self._slugs.get(spelled.slug) or (
             self._codes.get(spelled.iso2) if spelled.iso2 else None
         )
+
+    def in_region(self, name: str) -> tuple[Country, ...] | None:
+        """The known countries in a UN M49 region (``region_codes``), by name; None when
+        no region has that name."""
+        codes = region_codes(name)
+        if codes is None:
+            return None
+        inside = (
+            c for c in self.countries if (c.iso2 or identify(c.name).iso2 or "").upper() in codes
+        )
+        return tuple(sorted(inside, key=lambda c: c.name))
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
         """Known names (or slugs) close to a mistyped ``query``."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core import refs as grammar
-from monitor.core.countries import Country, KnownCountries, slugify
+from monitor.core.countries import REGION, Country, KnownCountries, region_names, slugify, suggest
 from monitor.core.jsonform import convert, dumps, loads
 from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
@@ -472,3 +472,21 @@ def find_country(store: Store, query: str) -> str:
     if not known.countries:
         hint = f"; the store {store.root} is empty (run `monitor fetch` or `monitor import`)"
     raise SnapshotNotFound(f"no country {query!r} in the store{hint}")
+
+
+def find_countries(store: Store, queries: Sequence[str]) -> list[str]:
+    """The stored countries a list of names means, in order, each once: a country as
+    ``find_country`` reads it, or every stored country of a UN M49 region
+    (``region:africa``, ``region:western-asia``; ``core/countries.region_codes``)."""
+    slugs: list[str] = []
+    for query in queries:
+        if not query.strip().lower().startswith(REGION):
+            slugs.append(find_country(store, query))
+            continue
+        inside = store.known_countries().in_region(query)
+        if inside is None:
+            close = suggest(query.strip()[len(REGION) :], region_names())
+            hint = f"; did you mean {', '.join(REGION + c for c in close)}?" if close else ""
+            raise SnapshotNotFound(f"no region {query!r} (UN M49 regions and sub-regions){hint}")
+        slugs.extend(c.slug for c in inside if store.refs(c.slug))
+    return list(dict.fromkeys(slugs))

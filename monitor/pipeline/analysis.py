@@ -16,16 +16,21 @@ from monitor.core.overview import Overview, overview_of
 from monitor.core.search import Hit, fts_query
 from monitor.core.sidebyside import SideBySide, side_by_side
 from monitor.edges.index import Index, Scope
-from monitor.edges.store import Store, find_country
-from monitor.errors import QuestionError
+from monitor.edges.store import Store, find_countries, find_country
+from monitor.errors import QuestionError, SnapshotNotFound
 from monitor.pipeline.gathering import from_histories
 from monitor.pipeline.history import History, all_histories
 
 
 def countries_named(store: Store, queries: Sequence[str]) -> list[str]:
-    """The stored countries (slugs) the user named, in order, each once; none named means
-    every country (an empty list)."""
-    return list(dict.fromkeys(find_country(store, query) for query in queries))
+    """The stored countries (slugs) the user named (or regions: ``region:africa``), in
+    order, each once; none named means every country (an empty list)."""
+    if not queries:
+        return []
+    found = find_countries(store, queries)
+    if not found:
+        raise SnapshotNotFound(f"no stored country in {', '.join(queries)}")
+    return found
 
 
 def bound(text: str | None, option: str) -> str | None:
