@@ -381,3 +381,25 @@ def test_a_region_is_accepted_wherever_countries_are(world):
         "did you mean region:western-asia,"
     )
     assert len(wrong.stderr.strip().splitlines()) == 1
+
+
+def test_status_transitions_are_a_kind_and_a_value(tmp_path):
+    """Bolivia's strategy planned → draft → adopted (tests/test_status_changes.py's
+    editions, statuses as tests/data/README.md defines them)."""
+    from monitor.edges.store import Store
+    from tests.corpusworld import save, text_of
+    from tests.helpers import edited
+    from tests.test_status_changes import EDITIONS
+
+    write_config(tmp_path)
+    store = Store(tmp_path / "snapshots")
+    for name, when, edits in EDITIONS:
+        if name == "Bolivia":
+            save(store, edited(text_of(name), *edits), when)
+    status = cli_json(tmp_path, "changes", "--kind", "status")["changes"]
+    assert [(c["new_ref"], c["old_status"], c["new_status"], c["new"]) for c in status] == [
+        ("2016-05-02", "planned", "draft", False),
+        ("2017-06-09", "draft", None, True),
+    ]
+    drafts = cli_json(tmp_path, "changes", "--to-value", "draft")["changes"]
+    assert [c["new_ref"] for c in drafts] == ["2016-05-02"]

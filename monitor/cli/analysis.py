@@ -85,11 +85,15 @@ def search_command(
     "--kind",
     "kinds",
     multiple=True,
-    type=click.Choice(["added", "removed", "changed"]),
-    help="Only changes of this kind; repeatable.",
+    type=click.Choice(["added", "removed", "changed", "status"]),
+    help="Only changes of this kind (status: an indicator's status word changed); repeatable.",
 )
-@click.option("--from-value", help="Only changes from this value (yes, no, unknown, a figure).")
-@click.option("--to-value", help="Only changes to this value (yes, no, unknown, a figure).")
+@click.option(
+    "--from-value", help="Only changes from this value (yes, no, unknown, a status word, a figure)."
+)
+@click.option(
+    "--to-value", help="Only changes to this value (yes, no, unknown, a status word, a figure)."
+)
 @country_option
 @click.option(
     "--from", "date_from", help="Published from (the newer snapshot's date): 2015, 2015-03, …"

@@ -369,17 +369,6 @@ def compare(
     return Comparison(slug, country, old[0], new[0], tuple(diff(old[1], new[1])))
 
 
-def field_key(change: Change) -> str:
-    """The stable name of what a change is about, for filters and subscriptions:
-    ``national_cirt``, ``population``, ``population.source``, ``last_updated``,
-    ``section:1.1.2`` (a whole section), ``section:1.1.2:items``."""
-    if change.group in ("indicators", "background", "profile"):
-        return change.field
-    if change.field == "section":
-        return f"section:{change.group}"
-    return f"section:{change.group}:{change.field}"
-
-
 def group_title(change: Change) -> str:
     """The heading a change is listed under in reports."""
     if change.group == "indicators":

@@ -11,7 +11,7 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 
 from monitor.core import refs as grammar
-from monitor.core.diff import Change, field_key, yes_no
+from monitor.core.diff import Change, yes_no
 from monitor.core.overview import Overview, overview_of
 from monitor.core.search import Hit, fts_query
 from monitor.core.sidebyside import SideBySide, side_by_side
@@ -95,15 +95,13 @@ class ChangeRow:
 
     slug: str
     country: str
-    key: str  # core/diff.field_key: national_cirt, population, section:1.1.2:items
+    key: str  # Change.key: national_cirt, population, section:1.1.2:items
     change: Change
     old_ref: str
     new_ref: str
     published: str  # the newer snapshot's date ("Last updated", or first seen if undated)
     first_seen: bool  # that date is the day the monitor first saw it
     seen_at: datetime
-    old_status: str | None = None  # an indicator's status word on each side
-    new_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,15 +109,22 @@ class ChangesAnswer:
     rows: tuple[ChangeRow, ...]
 
 
-KINDS = ("added", "removed", "changed")
+KINDS = ("added", "removed", "changed", "status")
 
 
-def value_word(value: object) -> str:
-    """How a value is matched by ``--from-value``/``--to-value``: yes / no / unknown for
-    indicators, the value as text otherwise (empty when there is none)."""
+def value_words(value: object, status: str | None) -> set[str]:
+    """What ``--from-value``/``--to-value`` match: yes / no / unknown for an indicator,
+    and its status word (``draft``); a figure or text as it is."""
     if isinstance(value, bool) or value is None:
-        return yes_no(value)
-    return str(value)
+        return {yes_no(value), *([status] if status else [])}
+    return {str(value).lower()}
+
+
+def _kind_of(change: Change, kinds: Sequence[str]) -> bool:
+    """``status``: an indicator whose status word changed (``planned → draft``)."""
+    if "status" in kinds and change.old_status != change.new_status:
+        return True
+    return change.kind in kinds
 
 
 def changes(
@@ -157,23 +162,17 @@ def changes(
             if not _within(event.seen_at.isoformat(), seen_start, seen_end):
                 continue
             for change in comparison.changes:
-                key = field_key(change)
+                key = change.key
                 if fields and not any(fnmatchcase(key, pattern) for pattern in fields):
                     continue
-                if kinds and change.kind not in kinds:
+                if kinds and not _kind_of(change, kinds):
                     continue
-                if from_value is not None and value_word(change.old).lower() != from_value.lower():
+                olds = value_words(change.old, change.old_status)
+                if from_value is not None and from_value.strip().lower() not in olds:
                     continue
-                if to_value is not None and value_word(change.new).lower() != to_value.lower():
+                news = value_words(change.new, change.new_status)
+                if to_value is not None and to_value.strip().lower() not in news:
                     continue
-                statuses: tuple[str | None, str | None] = (None, None)
-                if change.group == "indicators":
-                    before = old.profile.indicators.get(change.field)
-                    after = new.profile.indicators.get(change.field)
-                    statuses = (
-                        before.status if before else None,
-                        after.status if after else None,
-                    )
                 rows.append(
                     ChangeRow(
                         found.slug,
@@ -185,7 +184,6 @@ def changes(
                         new.ref.key,
                         new.dated_by == "first_seen",
                         event.seen_at,
-                        *statuses,
                     )
                 )
     rows.sort(key=lambda r: (r.published, r.slug, r.new_ref))

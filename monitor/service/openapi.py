@@ -71,7 +71,7 @@ def _question_routes() -> dict[str, Any]:
             _json("the changes, oldest first", _OBJECT),
             [
                 _query("field", "national_cirt, population, section:1.1.2:items; glob.", True),
-                _query("kind", "added, removed or changed.", True),
+                _query("kind", "added, removed, changed or status.", True),
                 _query("from_value", "Only changes from this value (yes, no, unknown, …)."),
                 _query("to_value", "Only changes to this value (yes, no, unknown, …)."),
                 country,
