@@ -304,7 +304,8 @@ class Index:
             raise StoreError(f"search {match!r}: {exc}") from exc
         latest = self._latest(scope, {row[0] for row in rows})
         hits: dict[tuple[str, str], list[Any]] = {}
-        for slug, number, title, ref, snip in rows:
+        for slug, number, title, ref, found in rows:
+            snip = found.replace("\n", " · ")  # list items are stored one a line
             entry = hits.get((slug, number))
             if entry is None:
                 hits[(slug, number)] = [title, ref, ref, snip]

@@ -15,7 +15,7 @@ from monitor.core.search import Hit, marked, snippet_parts
 from monitor.core.sidebyside import SideBySide
 from monitor.render.markdown import md_escape
 from monitor.render.templating import render
-from monitor.render.text import bounded
+from monitor.render.text import bounded, plural
 
 # -- search --------------------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def search_text(query: str, hits: Sequence[Hit]) -> str:
         lines.append(f"{hit.country} · {hit.section} {hit.title}: {where}, first in {hit.first}")
         lines.append(f"    {marked(hit.snippet, '[', ']')}")
     countries = len({hit.slug for hit in hits})
-    lines.append(f"{len(hits)} sections in {countries} countries")
+    lines.append(f"{plural(len(hits), 'section')} in {plural(countries, 'country', 'countries')}")
     return "\n".join(lines) + "\n"
 
 
@@ -126,7 +126,8 @@ def changes_text(rows: Sequence[Any]) -> str:
             f"{day}  {row.country}  {row.key}  {row.change.kind}: "
             f"{bounded(row.change.summary or '', 160)}"
         )
-    lines.append(f"{len(rows)} changes in {len({row.slug for row in rows})} countries")
+    countries = len({row.slug for row in rows})
+    lines.append(f"{plural(len(rows), 'change')} in {plural(countries, 'country', 'countries')}")
     return "\n".join(lines) + "\n"
 
 
