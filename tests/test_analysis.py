@@ -403,3 +403,21 @@ def test_status_transitions_are_a_kind_and_a_value(tmp_path):
     ]
     drafts = cli_json(tmp_path, "changes", "--to-value", "draft")["changes"]
     assert [c["new_ref"] for c in drafts] == ["2016-05-02"]
+
+
+@pytest.mark.parametrize(
+    ("country", "old", "new"),
+    [
+        ("kenya", "latest", "uganda:latest"),
+        ("uganda", "kenya:2014", "latest"),
+        ("iraq", "iraq:first", "2016"),
+    ],
+)
+def test_the_service_takes_country_refs_as_the_cli_does(world, country, old, new):
+    root, base = world
+    response = httpx.get(f"{base}/api/countries/{country}/diff/{old}/{new}")
+    assert response.status_code == 200, response.text
+    printed = run_cli("diff", country, old, new, "--format", "json", cwd=root)
+    assert response.text == printed.stdout
+    page = httpx.get(f"{base}/countries/{country}/diff/{old}/{new}")
+    assert page.status_code == 200

@@ -29,7 +29,7 @@ from monitor.core.periods import Clock, CountryHistory
 from monitor.core.refs import Exactness, exactness, parse_period
 from monitor.core.snapshot import Snapshot
 from monitor.edges.index import Index
-from monitor.edges.store import FileIdentity, Store
+from monitor.edges.store import FileIdentity, Store, find_country
 from monitor.errors import MonitorError, QuestionError, SnapshotNotFound
 from monitor.pipeline import analysis, pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
@@ -252,14 +252,16 @@ class Service:
         country, old, new = params["country"], params["old"], params["new"]
         checked(country, old, new)
         old_ref, new_ref = resolve_pair(self.store, country, old, new)
+        slug = find_country(self.store, country)  # the country named: two may be compared
         (before, old_key), (after, new_key) = map(self.store.load_keyed, (old_ref, new_ref))
+        form = f"{form}\0{slug}" if old_ref.slug != new_ref.slug else form
         tag = self.tags.get_or_make((form, old_key, new_key), lambda: etag(form, before, after))
         headers = {"ETag": tag, "Cache-Control": cache_control(old, new)}
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
-        render, media_type = _RENDER[form]
+        render, media_type = _RENDER[form.split("\0")[0]]
         body = self.bodies.get_or_make(
-            tag, lambda: render(compare_snapshots(before, after)).encode()
+            tag, lambda: render(compare_snapshots(before, after, slug)).encode()
         )
         return Response(body, media_type=media_type, headers=headers)
 
