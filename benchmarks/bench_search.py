@@ -28,7 +28,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,12 +36,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pycountry
-from bench_report import WEEK, version
+from bench_report import fill
 from bench_serve import hammer, start
 from common import timed
 
-from monitor.core.extract import extract
-from monitor.core.parse import parse
 from monitor.edges.index import index_path
 from monitor.edges.store import Store
 
@@ -50,18 +47,7 @@ PHRASE = '"agency number 5"'
 
 
 def build(tmp: Path, countries: int, versions: int) -> None:
-    store = Store(tmp / "snapshots")
-    texts = [version(n).encode() for n in range(versions)]
-    for name in [c.name for c in pycountry.countries][:countries]:
-        for n, raw in enumerate(texts):
-            seen = WEEK.start - timedelta(days=7 * (versions - 1 - n)) + timedelta(hours=6)
-            store.save(
-                parse(extract(raw), country=name, force_country=True),
-                raw,
-                kind="text",
-                content_type="text/plain",
-                now=seen,
-            )
+    fill(Store(tmp / "snapshots"), [c.name for c in pycountry.countries][:countries], versions)
     (tmp / "config.toml").write_text('[storage]\nsnapshots = "snapshots"\n', encoding="utf-8")
 
 

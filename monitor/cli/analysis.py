@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.main import Options, cli, output_option, pass_options, settle
+from monitor.cli.main import (
+    Options,
+    cli,
+    format_option,
+    formats_option,
+    output_option,
+    pass_options,
+    settle,
+)
 
 
 def _emit(options: Options, text: str, output: Path | None) -> None:
@@ -27,20 +35,18 @@ country_option = click.option(
 )
 
 
+table_formats = formats_option(
+    ["text", "json", "csv"], "text for people, json for programs, csv for spreadsheets."
+)
+
+
 @cli.command("search")
 @click.argument("query")
 @country_option
 @click.option("--section", help="Only this section and those under it (1.5 covers 1.5.1).")
 @click.option("--from", "date_from", help="Only snapshots dated from then (2015, 2015-03, …).")
 @click.option("--to", "date_to", help="Only snapshots dated until then (2016, 2016-06, …).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "csv"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs, csv for spreadsheets.",
-)
+@table_formats
 @output_option("File to write (default: stdout).")
 @pass_options
 def search_command(
@@ -101,14 +107,7 @@ def search_command(
 @click.option("--to", "date_to", help="Published until (the newer snapshot's date): 2016, …")
 @click.option("--seen-from", help="First seen by the monitor from (2026, 2026-11-23, …).")
 @click.option("--seen-to", help="First seen by the monitor until.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "csv"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs, csv for spreadsheets.",
-)
+@table_formats
 @output_option("File to write (default: stdout).")
 @pass_options
 def changes_command(
@@ -161,14 +160,7 @@ def changes_command(
 @click.option(
     "--at", help="A ref, or a date: each country's newest snapshot on or before it (2016)."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "md", "html"]),
-    default="text",
-    show_default=True,
-    help="text, json, md (Markdown) or html.",
-)
+@formats_option(["text", "json", "md", "html"], "text, json, md (Markdown) or html.")
 @output_option("File to write (default: stdout).")
 @pass_options
 def compare_command(
@@ -195,14 +187,7 @@ def compare_command(
 
 
 @cli.command("overview")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs.",
-)
+@format_option
 @output_option("File to write (default: stdout).")
 @pass_options
 def overview_command(options: Options, fmt: str, output: Path | None) -> None:

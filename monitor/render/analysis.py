@@ -46,9 +46,7 @@ def search_text(query: str, hits: Sequence[Hit]) -> str:
         where = "now" if hit.now else f"gone after {hit.last}"
         lines.append(f"{hit.country} · {hit.section} {hit.title}: {where}, first in {hit.first}")
         lines.append(f"    {marked(hit.snippet, '[', ']')}")
-    countries = len({hit.slug for hit in hits})
-    lines.append(f"{plural(len(hits), 'section')} in {plural(countries, 'country', 'countries')}")
-    return "\n".join(lines) + "\n"
+    return _closed(lines, plural(len(hits), "section"), {hit.slug for hit in hits})
 
 
 SEARCH_COLUMNS = [
@@ -126,9 +124,7 @@ def changes_text(rows: Sequence[Any]) -> str:
             f"{day}  {row.country}  {row.key}  {row.change.kind}: "
             f"{bounded(row.change.summary or '', 160)}"
         )
-    countries = len({row.slug for row in rows})
-    lines.append(f"{plural(len(rows), 'change')} in {plural(countries, 'country', 'countries')}")
-    return "\n".join(lines) + "\n"
+    return _closed(lines, plural(len(rows), "change"), {row.slug for row in rows})
 
 
 CHANGE_COLUMNS = [
@@ -247,6 +243,12 @@ def compare_markdown(sbs: SideBySide) -> str:
 
 def compare_html(sbs: SideBySide) -> str:
     return render("compare.html", c=sbs)
+
+
+def _closed(lines: list[str], counted: str, slugs: set[str]) -> str:
+    """The lines, and a last one counting them: ``2 changes in 2 countries``."""
+    countries = plural(len(slugs), "country", "countries")
+    return "\n".join([*lines, f"{counted} in {countries}"]) + "\n"
 
 
 def _csv(columns: Sequence[str], rows: Any) -> str:
