@@ -15,6 +15,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.core.extract import Limits
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -39,16 +40,6 @@ class FetchConfig:
     user_agent: str = "cyberwellness-monitor/0.1 (+https://github.com/cyberwellness-monitor)"
     lock_timeout: float = 300.0  # how long a run waits for another process's store lock
     deadline: float = 300.0  # seconds for one whole download, retries included
-
-
-@dataclass(frozen=True)
-class ExtractConfig:
-    """Work allowed on one document: a profile has 3 to 6 pages and ~20,000 characters."""
-
-    max_pages: int = 50
-    max_chars: int = 2_000_000
-    timeout: float = 60.0  # seconds to read one PDF
-    max_memory_mb: int = 1024  # the PDF reader's address space
 
 
 @dataclass(frozen=True)
@@ -112,7 +103,7 @@ class Config:
     email: EmailConfig = field(default_factory=EmailConfig)
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     sources: tuple[SourceConfig, ...] = ()
-    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    extract: Limits = field(default_factory=Limits)  # [extract]: the work one document may cost
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     url_template: str | None = None  # sources.url_template, for `monitor backfill --discover`
 
@@ -355,7 +346,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
             raise ConfigError(f"{name}: email.{key}: {value!r} is not one e-mail address")
     if not email.to:
         raise ConfigError(f"{name}: email.to: needs at least one address")
-    extract = _section(ExtractConfig, data.get("extract", {}), f"{name}: extract")
+    extract = _section(Limits, data.get("extract", {}), f"{name}: extract")
     if extract.max_pages < 1 or extract.max_chars < 1 or extract.max_memory_mb < 100:
         raise ConfigError(
             f"{name}: extract: max_pages and max_chars must be at least 1, "

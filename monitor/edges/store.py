@@ -356,7 +356,7 @@ class Store:
 
     def plan_batch(self, items: Sequence[Incoming]) -> Batch:
         """What ``save_batch`` would do, without writing: for a caller that holds the lock
-        and writes ``files`` its own way (a fetch run, from a helper process)."""
+        and writes ``files`` its own way (a fetch run, in a thread while it downloads)."""
         planned: dict[str, list[tuple[SnapshotRef, str]]] = {}
         results: list[SaveResult | StoreError] = []
         writes: list[tuple[int, Path, bytes, Path, dict[str, Any]]] = []

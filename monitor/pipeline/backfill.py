@@ -26,13 +26,13 @@ import msgspec
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import KnownCountries, identify
-from monitor.core.extract import extract, sniff
+from monitor.core.extract import Limits, sniff
 from monitor.core.jsonform import Malformed, convert
-from monitor.core.parse import parse
 from monitor.core.periods import Clock
 from monitor.core.snapshot import Capture, Outcome
 from monitor.edges.archive import Archive, Listed, canonical
 from monitor.edges.fetch import create_tls_context, make_client
+from monitor.edges.reading import read_profile
 from monitor.edges.state import Ledger
 from monitor.edges.store import Store
 from monitor.errors import ArchiveBlocked, ArchiveError, FetchError, MonitorError
@@ -179,7 +179,9 @@ async def _backfill(
             result = BackfillResult(source.country, identify(source.country).slug, source.url)
             results.append(result)
             try:
-                await _one(archive, store, source, result, clock, since, until, step)
+                await _one(
+                    archive, store, source, result, clock, since, until, step, config.extract
+                )
             except ArchiveBlocked:
                 raise  # asking again, even for the next source, would get us firewalled
             except ArchiveError as exc:
@@ -224,6 +226,7 @@ async def _one(
     since: str | None,
     until: str | None,
     step: Callable[[Step], None],
+    limits: Limits,
 ) -> None:
     ledger = archive_log(store, result.slug)
     entry = ledger.read().get(archive.root, ArchiveLog())
@@ -242,7 +245,7 @@ async def _one(
         ):
             result.known += 1
         else:
-            done = await _capture(archive, store, source, capture, result, clock, step)
+            done = await _capture(archive, store, source, capture, result, clock, step, limits)
             if done is None:
                 contiguous = False  # not served: try it again next run
                 continue
@@ -277,8 +280,10 @@ async def _capture(
     result: BackfillResult,
     clock: Clock,
     step: Callable[[Step], None],
+    limits: Limits,
 ) -> Processed | None:
-    """Download, parse and store one capture; None when the archive did not serve it."""
+    """Download, parse and store one capture; None when the archive did not serve it.
+    The capture is read as a fetched document is (``edges/reading``, within ``limits``)."""
 
     def skipped(reason: str) -> Processed:
         result.skipped += 1
@@ -301,9 +306,13 @@ async def _capture(
     step(Step("downloaded", source.country, capture.timestamp))
     filename = PurePosixPath(urlsplit(capture.original).path).name
     try:
-        profile = parse(
-            extract(got.content, content_type=got.content_type, filename=filename),
+        profile = await asyncio.to_thread(
+            read_profile,
+            got.content,
+            content_type=got.content_type,
+            filename=filename,
             country=source.country,
+            limits=limits,
         )
         kind = sniff(got.content, got.content_type, filename)
         content_type = (got.content_type or "application/octet-stream").split(";")[0].strip()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from monitor.core.periods import Clock, Period, last_complete_week, week_of
 from monitor.edges import state
 from monitor.edges.store import Store
 from monitor.pipeline.reporting import ReportResult, report
+from monitor.pipeline.stop import Stop
 from monitor.render.text import plural
 
 if TYPE_CHECKING:  # fetching imports httpx: only the jobs that fetch pay for importing it
@@ -46,7 +46,7 @@ def outcome_counts(results: list[FetchResult]) -> str:
 
 
 def fetch_job(
-    config: Config, store: Store, clock: Clock, stop: threading.Event | None = None
+    config: Config, store: Store, clock: Clock, stop: Stop | None = None
 ) -> list[FetchResult]:
     """Fetch every configured source; one log line with the outcome counts and duration.
     ``stop`` abandons the run (the daemon sets it on SIGTERM)."""
