@@ -13,7 +13,6 @@ from monitor.cli.main import (
     formats_option,
     output_option,
     pass_options,
-    settle,
 )
 
 
@@ -69,7 +68,6 @@ def search_command(
     from monitor.pipeline.analysis import search
     from monitor.render import analysis as forms
 
-    settle()
     answer = search(options.store(), query, countries, section, date_from, date_to)
     if fmt == "json":
         text = forms.search_json(answer.query, answer.hits)
@@ -133,7 +131,6 @@ def changes_command(
     from monitor.pipeline.analysis import changes
     from monitor.render import analysis as forms
 
-    settle()
     answer = changes(
         options.store(),
         fields,
@@ -175,7 +172,6 @@ def compare_command(
     from monitor.pipeline.analysis import compare
     from monitor.render import analysis as forms
 
-    settle()
     found = compare(options.store(), countries, at)
     render = {
         "json": lambda: forms.compare_json(found),
@@ -199,7 +195,6 @@ def overview_command(options: Options, fmt: str, output: Path | None) -> None:
     from monitor.pipeline.analysis import overview
     from monitor.render import analysis as forms
 
-    settle()
     found = overview(options.store())
     _emit(
         options, forms.overview_json(found) if fmt == "json" else forms.overview_text(found), output

@@ -175,23 +175,25 @@ def compare_snapshots(old: Snapshot, new: Snapshot, slug: str | None = None) -> 
     return compare(slug or old.ref.slug, name, ends[0], ends[1])
 
 
-def resolve_pair(store: Store, country: str, old: str, new: str) -> tuple[SnapshotRef, SnapshotRef]:
-    """A country and two refs → the two stored versions they name; either ref may be
-    another country's (``uganda:latest``). Refs only, never paths: what the HTTP service
-    accepts (a ref that names no snapshot is ``SnapshotNotFound``)."""
+def resolve_pair(
+    store: Store, country: str, old: str, new: str
+) -> tuple[str, SnapshotRef, SnapshotRef]:
+    """A country and two refs → its slug and the two stored versions they name; either ref
+    may be another country's (``uganda:latest``). Refs only, never paths: what the HTTP
+    service accepts (a ref that names no snapshot is ``SnapshotNotFound``)."""
     slug = find_country(store, country)
 
     def resolved(arg: str) -> SnapshotRef:
         other, ref = split_country(arg)
         return store.find_ref(find_country(store, other) if other else slug, ref)
 
-    return resolved(old), resolved(new)
+    return slug, resolved(old), resolved(new)
 
 
 def compare_stored(store: Store, country: str, old: str, new: str) -> Comparison:
     """``monitor diff COUNTRY OLD NEW`` for two refs; no local file is ever read."""
-    old_ref, new_ref = resolve_pair(store, country, old, new)
-    return compare_snapshots(store.load(old_ref), store.load(new_ref), find_country(store, country))
+    slug, old_ref, new_ref = resolve_pair(store, country, old, new)
+    return compare_snapshots(store.load(old_ref), store.load(new_ref), slug)
 
 
 def compare_refs(

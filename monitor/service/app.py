@@ -29,7 +29,7 @@ from monitor.core.periods import Clock, CountryHistory
 from monitor.core.refs import Exactness, exactness, parse_period
 from monitor.core.snapshot import Snapshot
 from monitor.edges.index import Index
-from monitor.edges.store import FileIdentity, Store, find_country
+from monitor.edges.store import FileIdentity, Store
 from monitor.errors import MonitorError, QuestionError, SnapshotNotFound
 from monitor.pipeline import analysis, pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
@@ -251,8 +251,7 @@ class Service:
         params = request.path_params
         country, old, new = params["country"], params["old"], params["new"]
         checked(country, old, new)
-        old_ref, new_ref = resolve_pair(self.store, country, old, new)
-        slug = find_country(self.store, country)  # the country named: two may be compared
+        slug, old_ref, new_ref = resolve_pair(self.store, country, old, new)
         (before, old_key), (after, new_key) = map(self.store.load_keyed, (old_ref, new_ref))
         form = f"{form}\0{slug}" if old_ref.slug != new_ref.slug else form
         tag = self.tags.get_or_make((form, old_key, new_key), lambda: etag(form, before, after))
