@@ -346,6 +346,7 @@ def test_the_search_page_links_each_hit(world):
     assert "<mark>Budapest Convention</mark>" in page.text
     assert "/api/countries/mauritius/snapshots/" in page.text
     assert 'href="/countries/sri-lanka.html"' in page.text
+    assert 'href="/countries/mauritius.html#2014-08-12"' in page.text  # the snapshot there
     assert httpx.get(f"{base}/search").status_code == 200
 
 
