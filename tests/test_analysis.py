@@ -378,7 +378,7 @@ def test_a_region_is_accepted_wherever_countries_are(world):
     wrong = run_cli("search", "CERT", "--country", "region:westrn-asia", cwd=root)
     assert wrong.returncode == 1
     assert wrong.stderr.strip().startswith(
-        "error: no region 'region:westrn-asia' (UN M49 regions and sub-regions); "
+        "error: 'region:westrn-asia' is no region (UN M49 regions and sub-regions); "
         "did you mean region:western-asia,"
     )
     assert len(wrong.stderr.strip().splitlines()) == 1

@@ -343,12 +343,10 @@ class KnownCountries:
             self._codes.get(spelled.iso2) if spelled.iso2 else None
         )
 
-    def in_region(self, name: str) -> tuple[Country, ...] | None:
-        """The known countries in a UN M49 region (``region_codes``), by name; None when
-        no region has that name."""
-        codes = region_codes(name)
-        if codes is None:
-            return None
+    def in_region(self, name: str) -> tuple[Country, ...]:
+        """The known countries in a UN M49 region (``countries_in``: ``region:africa``), by
+        name; ``LookupError`` when no region has that name."""
+        codes = countries_in(name)
         inside = (
             c for c in self.countries if (c.iso2 or identify(c.name).iso2 or "").upper() in codes
         )
@@ -358,3 +356,20 @@ class KnownCountries:
         """Known names (or slugs) close to a mistyped ``query``."""
         names = [c.slug for c in self.countries] + [c.name for c in self.countries]
         return suggest(query.strip(), names, limit)
+
+
+def countries_in(name: str) -> set[str]:
+    """The ISO 3166-1 alpha-2 codes a name stands for: ``region:africa`` → every country of
+    that UN M49 region (``region_codes``), a country's name or code → its own code.
+    ``LookupError`` for neither."""
+    if name.strip().lower().startswith(REGION):
+        codes = region_codes(name)
+        if codes is None:
+            close = suggest(name.strip()[len(REGION) :], region_names())
+            hint = f"; did you mean {', '.join(REGION + c for c in close)}?" if close else ""
+            raise LookupError(f"{name!r} is no region (UN M49 regions and sub-regions){hint}")
+        return set(codes)
+    country = identify(name)
+    if country.iso2 is None:
+        raise LookupError(f"{name!r} is no country in ISO 3166")
+    return {country.iso2}

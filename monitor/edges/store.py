@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core import refs as grammar
-from monitor.core.countries import REGION, Country, KnownCountries, region_names, slugify, suggest
+from monitor.core.countries import REGION, Country, KnownCountries, slugify
 from monitor.core.jsonform import convert, dumps, loads
 from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
@@ -334,7 +334,10 @@ class Store:
         recorded, and is when the document was first seen; a version older than the newest
         stored one is marked as history (reports do not announce it as news).
         """
-        item = Incoming(profile, raw, kind, content_type, now, url, file, capture)
+        return self.save_one(Incoming(profile, raw, kind, content_type, now, url, file, capture))
+
+    def save_one(self, item: Incoming) -> SaveResult:
+        """``save`` for a document already on its way in (``Incoming``)."""
         (result,) = self.save_batch([item])
         if isinstance(result, StoreError):
             raise result
@@ -483,10 +486,9 @@ def find_countries(store: Store, queries: Sequence[str]) -> list[str]:
         if not query.strip().lower().startswith(REGION):
             slugs.append(find_country(store, query))
             continue
-        inside = store.known_countries().in_region(query)
-        if inside is None:
-            close = suggest(query.strip()[len(REGION) :], region_names())
-            hint = f"; did you mean {', '.join(REGION + c for c in close)}?" if close else ""
-            raise SnapshotNotFound(f"no region {query!r} (UN M49 regions and sub-regions){hint}")
+        try:
+            inside = store.known_countries().in_region(query)
+        except LookupError as exc:
+            raise SnapshotNotFound(str(exc)) from exc
         slugs.extend(c.slug for c in inside if store.refs(c.slug))
     return list(dict.fromkeys(slugs))

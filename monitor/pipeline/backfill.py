@@ -26,16 +26,16 @@ import msgspec
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import KnownCountries, identify
-from monitor.core.extract import Limits, sniff
+from monitor.core.extract import Limits
 from monitor.core.jsonform import Malformed, convert
 from monitor.core.periods import Clock
 from monitor.core.snapshot import Capture, Outcome
 from monitor.edges.archive import Archive, Listed, canonical
 from monitor.edges.fetch import create_tls_context, make_client
-from monitor.edges.reading import read_profile
 from monitor.edges.state import Ledger
 from monitor.edges.store import Store
 from monitor.errors import ArchiveBlocked, ArchiveError, FetchError, MonitorError
+from monitor.pipeline.documents import read_download
 
 ITU_TEMPLATE = "https://www.itu.int/en/ITU-D/Cybersecurity/Documents/Country_Profiles/{name}.pdf"
 _DOCUMENTS = (".pdf", ".html", ".htm", ".txt")
@@ -306,25 +306,18 @@ async def _capture(
     step(Step("downloaded", source.country, capture.timestamp))
     filename = PurePosixPath(urlsplit(capture.original).path).name
     try:
-        profile = await asyncio.to_thread(
-            read_profile,
+        incoming = await read_download(
             got.content,
-            content_type=got.content_type,
-            filename=filename,
+            got.content_type,
+            filename,
             country=source.country,
             limits=limits,
-        )
-        kind = sniff(got.content, got.content_type, filename)
-        content_type = (got.content_type or "application/octet-stream").split(";")[0].strip()
-        saved = store.save(
-            profile,
-            got.content,
-            kind=kind,
-            content_type=content_type,
             now=clock(),
             url=capture.original,
             capture=Capture(capture.timestamp, archive.capture_url(capture)),
         )
+        profile = incoming.profile
+        saved = store.save_one(incoming)
         if saved.outcome is not Outcome.UNCHANGED:
             store.update_state(
                 saved.ref.slug, country=profile.country, iso2=profile.iso2, iso3=profile.iso3

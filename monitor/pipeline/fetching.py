@@ -24,14 +24,14 @@ from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import KnownCountries, identify
-from monitor.core.extract import sniff
 from monitor.core.snapshot import Outcome, SaveResult
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import write_all
-from monitor.edges.reading import read_profile, stop_reader
+from monitor.edges.reading import stop_reader
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
+from monitor.pipeline.documents import read_download
 from monitor.pipeline.stop import Stop
 
 if TYPE_CHECKING:
@@ -239,20 +239,13 @@ class _Run:
             PurePosixPath(urlsplit(got.url).path).name
             or PurePosixPath(urlsplit(source.url).path).name
         )
-        profile = await asyncio.to_thread(
-            read_profile,
+        return await read_download(
             got.content,
-            content_type=got.content_type,
-            filename=filename,
+            got.content_type,
+            filename,
             country=source.country,
             limits=self.config.extract,
-        )
-        return Incoming(
-            profile,
-            got.content,
-            sniff(got.content, got.content_type, filename),
-            (got.content_type or "application/octet-stream").split(";")[0].strip(),
-            self.clock(),
+            now=self.clock(),
             url=got.url,
         )
 

@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.core.periods import (
+    CountryHistory,
+    Digest,
+    Period,
+    make_digest,
+    period_named,
+    week_of,
+)
 from monitor.core.refs import parse_period
 from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
@@ -17,6 +24,7 @@ from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 from monitor.pipeline.gathering import Gathered, gather
 from monitor.pipeline.history import all_histories, checked_in, failures
+from monitor.pipeline.notifying import chosen_feed
 from monitor.render.feed import atom_feed
 from monitor.render.html import (
     country_html,
@@ -75,6 +83,8 @@ def write_reports(
     remove_temp_files(root / "countries")
     pages = root / "countries"
     needed = min(since or period.start, period.start)
+    if config.notify:  # the subscriptions' feeds need every event of the feed's weeks
+        needed = min(needed, week_of(now).start - timedelta(days=7 * config.reports.feed_weeks))
     found = gathered
     if found is None or not found.covers(needed):
         # a week more than needed: the daemon's next report (the week before) reuses it
@@ -93,6 +103,13 @@ def write_reports(
     _write(root / "overview.html", overview_html(list(found.nows.values()), found.marks, now))
     base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
     _write(root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept))
+    for subscription in config.notify:  # names are checked to be safe file names
+        where = f"feeds/{subscription.name}.atom"
+        items = chosen_feed(found.histories, subscription)
+        text = atom_feed(
+            items, base or "../", now, weeks_kept, name=subscription.name, self_path=where
+        )
+        _write(root / where, text)
     return ReportResult(
         digest, path, written + 4, summary, histories=found.histories, gathered=found
     )

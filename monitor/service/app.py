@@ -31,7 +31,7 @@ from monitor.core.snapshot import Snapshot
 from monitor.edges.index import Index
 from monitor.edges.store import FileIdentity, Store
 from monitor.errors import MonitorError, QuestionError, SnapshotNotFound
-from monitor.pipeline import analysis, pages, views
+from monitor.pipeline import analysis, notifying, pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
 from monitor.pipeline.history import country_history
 from monitor.render import analysis as forms
@@ -134,8 +134,22 @@ class Service:
         return RedirectResponse(f"/{week}.html", status_code=308)
 
     def feed(self, request: Request) -> Response:
+        """The whole feed, or with ``?country=KE&field=national_cirt&kind=indicator`` (each
+        repeatable; a country may be a region) only what that query selects."""
         weeks = self.config.reports.feed_weeks
-        body = pages.feed(self.store, str(request.base_url), self.clock(), weeks, self.history)
+        params = request.query_params
+        chosen = None
+        if any(k in params for k in ("country", "field", "kind")):
+            wanted = [params.getlist(k) for k in ("country", "field", "kind")]
+            for value in (v for values in wanted for v in values):
+                checked(value)
+            try:
+                subscription = notifying.query(*wanted)
+            except ValueError as exc:
+                raise HTTPException(400, str(exc)) from exc
+            chosen = (subscription, f"feed.atom?{request.url.query}")
+        base = str(request.base_url)
+        body = pages.feed(self.store, base, self.clock(), weeks, self.history, chosen)
         return Response(body, media_type="application/atom+xml", headers=_moving())
 
     def diff_page(self, request: Request) -> Response:
