@@ -74,6 +74,7 @@ PAGES = {
     "map": "/map",
     "country": "/countries/iraq.html",
     "diff": "/countries/iraq/diff/first/latest",
+    "search": "/search?q=CIRT",
     "error": "/countries/irak",
 }
 
