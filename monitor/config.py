@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from monitor.errors import ConfigError
 
@@ -98,6 +99,24 @@ class ReportsConfig:
 
 
 @dataclass(frozen=True)
+class ServeConfig:
+    """The HTTP service (``monitor serve``, ``daemon --serve``), and what one client may cost.
+
+    ``base_url`` is the one public address of the pages (``reports.base_url`` is the same
+    setting): links are made from it, never from a request's ``Host``; without it, relative.
+    The limits bound one hostile client: the whole request head (line and headers) in
+    bytes and in headers, the seconds a connection may take to send it, and the
+    connections held at once (past that, new ones are closed at once)."""
+
+    base_url: str = ""
+    allowed_hosts: tuple[str, ...] = ()  # Host headers accepted, when set (TrustedHost)
+    max_header_bytes: int = 8192
+    max_headers: int = 100
+    header_timeout: float = 10.0
+    max_connections: int = 256
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     country: str
     url: str
@@ -111,6 +130,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     reports: ReportsConfig = field(default_factory=ReportsConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     sources: tuple[SourceConfig, ...] = ()
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
@@ -290,6 +310,36 @@ def _archive(data: Any, where: str) -> ArchiveConfig:
     return replace(archive, url=archive.url.rstrip("/"))
 
 
+def _serve(data: Any, reports_base: str, name: str) -> ServeConfig:
+    """``[serve]``, with ``reports.base_url`` as the same setting (older configs set it
+    there): the files and the service link to one public address."""
+    serve = _section(ServeConfig, data, f"{name}: serve")
+    bases = {b.rstrip("/") + "/" for b in (serve.base_url, reports_base) if b}
+    if len(bases) > 1:
+        raise ConfigError(
+            f"{name}: serve.base_url and reports.base_url differ; they are one setting, keep one"
+        )
+    base = bases.pop() if bases else ""
+    key = "serve.base_url" if serve.base_url else "reports.base_url"
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{name}: {key}: must be an http(s) URL")
+        if parts.username or parts.password:
+            raise ConfigError(f"{name}: {key}: must not hold a user name or password")
+    for host in serve.allowed_hosts:
+        if not host or any(c in host for c in "/ @"):
+            raise ConfigError(f"{name}: serve.allowed_hosts: {host!r} is not a host name")
+    if serve.max_header_bytes < 1024 or serve.max_headers < 8 or serve.max_connections < 1:
+        raise ConfigError(
+            f"{name}: serve: max_header_bytes must be at least 1024, max_headers at least 8, "
+            "max_connections at least 1"
+        )
+    if serve.header_timeout <= 0:
+        raise ConfigError(f"{name}: serve.header_timeout: must be more than 0")
+    return replace(serve, base_url=base)
+
+
 def find_config(explicit: Path | None) -> Path | None:
     """--config, then $MONITOR_CONFIG, then ./config.toml; None when there is none."""
     if explicit is not None:
@@ -333,6 +383,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         "sources",
         "extract",
         "archive",
+        "serve",
     }
     if unknown:
         raise ConfigError(f"{name}: [{sorted(unknown)[0]}]: unknown section")
@@ -362,12 +413,10 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
             "max_memory_mb at least 100"
         )
     reports = _section(ReportsConfig, data.get("reports", {}), f"{name}: reports")
-    if reports.base_url:
-        if not reports.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"{name}: reports.base_url: must be an http(s) URL")
-        reports = ReportsConfig(reports.base_url.rstrip("/") + "/", reports.feed_weeks)
     if reports.feed_weeks < 1:
         raise ConfigError(f"{name}: reports.feed_weeks: must be at least 1")
+    serve = _serve(data.get("serve", {}), reports.base_url, name)
+    reports = replace(reports, base_url=serve.base_url)
     return Config(
         path=path,
         archive=_archive(data.get("archive", {}), f"{name}: archive"),
@@ -376,6 +425,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         schedule=_section(ScheduleConfig, data.get("schedule", {}), f"{name}: schedule"),
         email=email,
         reports=reports,
+        serve=serve,
         sources=_sources(data.get("sources", {}), f"{name}: sources"),
         extract=extract,
         url_template=_template(data.get("sources", {})),

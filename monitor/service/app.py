@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -36,7 +37,7 @@ from monitor.render.errorpage import error_html
 from monitor.render.html import to_html
 from monitor.render.json_forms import snapshot_data, to_json
 from monitor.service.cache import Bounded, CachedStore
-from monitor.service.guard import AccessLog, PathGuard
+from monitor.service.guard import AccessLog, Hardened, PathGuard
 from monitor.service.openapi import openapi
 
 log = logging.getLogger("monitor")
@@ -94,6 +95,7 @@ class Service:
         self.bodies: Bounded[str, bytes] = Bounded(512)
         self.tags: Bounded[tuple[str, FileIdentity, FileIdentity], str] = Bounded(cache_size)
         self.histories: Bounded[tuple[FileIdentity | None, ...], CountryHistory] = Bounded(512)
+        self.wholes: Bounded[tuple[object, ...], str] = Bounded(16)
 
     def history(self, store: Store, slug: str) -> CountryHistory:
         """A country's history (every consecutive pair diffed), made again only when one of
@@ -103,11 +105,24 @@ class Service:
 
     # -- pages -------------------------------------------------------------------------
 
+    def whole(self, name: str, make: Callable[[], str]) -> str:
+        """A page or listing built from the whole store: made again only when the store
+        changed (``CachedStore.generation``) or the minute its timestamp shows has passed."""
+        minute = self.clock().replace(second=0, microsecond=0)
+        key = (name, minute, self.store.generation())
+        return self.wholes.get_or_make(key, make)
+
     def index(self, request: Request) -> Response:
-        return _page(pages.index_page(self.store, self.clock(), self.history))
+        return _page(
+            self.whole("index", lambda: pages.index_page(self.store, self.clock(), self.history))
+        )
 
     def overview(self, request: Request) -> Response:
-        return _page(pages.overview_page(self.store, self.clock(), self.history))
+        return _page(
+            self.whole(
+                "overview", lambda: pages.overview_page(self.store, self.clock(), self.history)
+            )
+        )
 
     def country(self, request: Request) -> Response:
         country = request.path_params["country"].removesuffix(".html")
@@ -128,8 +143,10 @@ class Service:
         return RedirectResponse(f"/{week}.html", status_code=308)
 
     def feed(self, request: Request) -> Response:
-        weeks = self.config.reports.feed_weeks
-        body = pages.feed(self.store, str(request.base_url), self.clock(), weeks, self.history)
+        weeks, base = self.config.reports.feed_weeks, self.config.serve.base_url
+        body = self.whole(
+            "feed", lambda: pages.feed(self.store, base, self.clock(), weeks, self.history)
+        )
         return Response(body, media_type="application/atom+xml", headers=_moving())
 
     def diff_page(self, request: Request) -> Response:
@@ -142,7 +159,8 @@ class Service:
         return Response(dumps(data), media_type=JSON, headers={"Cache-Control": "no-store"})
 
     def countries(self, request: Request) -> Response:
-        return Response(views.store_listing(self.store, "json"), media_type=JSON, headers=_moving())
+        body = self.whole("countries", lambda: views.store_listing(self.store, "json"))
+        return Response(body, media_type=JSON, headers=_moving())
 
     def country_snapshots(self, request: Request) -> Response:
         country = request.path_params["country"]
@@ -200,7 +218,9 @@ def error_response(path: str, status: int, message: str) -> Response:
     headers = {"Cache-Control": "no-store"}
     if path == "/api" or path.startswith("/api/"):
         return Response(dumps({"error": message}), status, media_type=JSON, headers=headers)
-    reason = {404: "Not found", 405: "Method not allowed"}.get(status, "Error")
+    reason = {404: "Not found", 405: "Method not allowed", 431: "Headers too large"}.get(
+        status, "Error"
+    )
     return Response(error_html(status, reason, message), status, media_type=HTML, headers=headers)
 
 
@@ -260,5 +280,8 @@ def create_app(config: Config, clock: Clock, *, access_log: bool = True) -> Any:
         },
     )
     app.state.service = service
-    guarded = PathGuard(app, error_response)
+    guarded: Any = PathGuard(app, error_response)
+    if config.serve.allowed_hosts:
+        guarded = TrustedHostMiddleware(guarded, allowed_hosts=list(config.serve.allowed_hosts))
+    guarded = Hardened(guarded, config.serve.max_headers, error_response)
     return AccessLog(guarded, clock) if access_log else guarded

@@ -9,6 +9,7 @@ They pay: with them a diff is answered about 4x as often per second as with ever
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -78,9 +79,27 @@ class CachedStore(Store):
     def load(self, ref: SnapshotRef) -> Snapshot:
         return self.load_keyed(ref)[0]
 
+    def generation(self) -> tuple[object, ...]:
+        """The store as it is now, known from names and ``stat`` alone: every snapshot
+        file's identity and every bookkeeping file's. Whatever is built from the whole
+        store (the listings, the index, the overview, the feed) keys on it, so it is made
+        again only after the store changed."""
+        slugs = self.countries()
+        refs = [ref for slug in slugs for ref in self.refs(slug)]
+        books = [self.root / ".state.json", *(self.country_dir(s) / "state.json" for s in slugs)]
+        return (*self.identities(refs), *(_stat(path) for path in books))
+
     def load_keyed(self, ref: SnapshotRef) -> tuple[Snapshot, FileIdentity]:
         """The snapshot and the identity of the file it was read from."""
         key = self.identity(ref)
         if key is None:
             raise SnapshotNotFound(f"{ref.slug}: snapshot {ref.name} is gone from the store")
         return self.snapshots.get_or_make(key, lambda: super(CachedStore, self).load(ref)), key
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
