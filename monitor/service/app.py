@@ -283,5 +283,7 @@ def create_app(config: Config, clock: Clock, *, access_log: bool = True) -> Any:
     guarded: Any = PathGuard(app, error_response)
     if config.serve.allowed_hosts:
         guarded = TrustedHostMiddleware(guarded, allowed_hosts=list(config.serve.allowed_hosts))
-    guarded = Hardened(guarded, config.serve.max_headers, error_response)
+    guarded = Hardened(
+        guarded, config.serve.max_headers, config.serve.max_header_bytes, error_response
+    )
     return AccessLog(guarded, clock) if access_log else guarded

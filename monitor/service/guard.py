@@ -123,10 +123,15 @@ def content_security_policy(html: bytes) -> bytes:
 class Hardened:
     """Every answer gets ``nosniff`` and ``Referrer-Policy``, every HTML page a
     Content-Security-Policy that forbids framing; a request with more than ``max_headers``
-    headers is refused with 431 before the app sees it (uvicorn bounds their total size)."""
+    headers, or more than ``max_bytes`` of them, is refused with 431 before the app sees it.
+    (A head that arrives in pieces is refused by uvicorn's h11 as soon as its unparsed part
+    passes ``max_bytes``; one that arrives whole, within a 64 KB read, is counted here.)"""
 
-    def __init__(self, app: ASGIApp, max_headers: int, refuse: Callable[[str, int, str], Any]):
-        self.app, self.max_headers, self.refuse = app, max_headers, refuse
+    def __init__(
+        self, app: ASGIApp, max_headers: int, max_bytes: int, refuse: Callable[[str, int, str], Any]
+    ) -> None:
+        self.app, self.refuse = app, refuse
+        self.max_headers, self.max_bytes = max_headers, max_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -154,10 +159,16 @@ class Hardened:
                 return
             await send(message)
 
-        if len(scope["headers"]) > self.max_headers:
-            response = self.refuse(
-                scope["path"], 431, f"more than {self.max_headers} request headers"
+        headers = scope["headers"]
+        size = len(scope.get("raw_path") or b"") + sum(len(k) + len(v) + 4 for k, v in headers)
+        if len(headers) > self.max_headers or size > self.max_bytes:
+            too_many = len(headers) > self.max_headers
+            message = (
+                f"more than {self.max_headers} request headers"
+                if too_many
+                else f"request headers larger than {self.max_bytes} bytes"
             )
+            response = self.refuse(scope["path"], 431, message)
             await response(scope, receive, secured)
             return
         await self.app(scope, receive, secured)
