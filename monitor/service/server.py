@@ -152,17 +152,24 @@ def run(
 ) -> None:
     """Serve until SIGTERM or SIGINT, then return (in the main thread).
 
-    uvicorn re-raises the signal it stopped for once it has finished; a handler that does
-    nothing makes that harmless, so the process ends with status 0. A ``child`` (the web
-    server of ``daemon --serve``) also stops when its parent is gone: its stdin, a pipe
-    from the parent, then ends.
+    A signal that comes before uvicorn has taken its handlers over (while it starts) stops
+    it as soon as it has started; uvicorn re-raises the signal it stopped for once it has
+    finished, and the same handler makes that harmless, so the process ends with status 0.
+    A ``child`` (the web server of ``daemon --serve``) also stops when its parent is gone:
+    its stdin, a pipe from the parent, then ends.
     """
+    running = server(app, sock, limits)
+
+    def stopped(signum: int, frame: object) -> None:
+        log.info("serve: received %s", signal.Signals(signum).name)
+        running.should_exit = True
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _stopped)
+        signal.signal(signum, stopped)
     if child:
         threading.Thread(target=_orphaned, name="serve-parent", daemon=True).start()
     log.info("serving %s (read-only)", url_of(sock))
-    server(app, sock, limits).run(sockets=[sock])
+    running.run(sockets=[sock])
     log.info("serve: stopped")
 
 
@@ -224,7 +231,3 @@ def _terminate(process: Any) -> None:
     except subprocess.TimeoutExpired:
         pass
     children.end(process, kill=True)
-
-
-def _stopped(signum: int, frame: object) -> None:
-    log.info("serve: received %s", signal.Signals(signum).name)
