@@ -280,11 +280,11 @@ def test_the_cache_follows_the_store(tmp_path):
         # a snapshot file replaced (as a repair would): the next answer shows the new file
         snapshot = tmp_path / "snapshots" / "iraq" / "2015-03-06.json"
         data = loads(snapshot.read_bytes())
-        data["source"]["file"] = "/archive/iraq-2015.txt"
+        data["source"]["file"] = "/archive/iraq-2015-scan.txt"
         write_atomic(snapshot, dumps(data).encode())
         shown = httpx.get(f"{base}/api/countries/iraq/snapshots/first").json()
-        assert shown["source"]["file"] == "/archive/iraq-2015.txt"
-        assert httpx.get(url).json()["old"]["source"] == "/archive/iraq-2015.txt"
+        assert shown["source"]["file"] == "iraq-2015-scan.txt"  # by name: its folder is private
+        assert httpx.get(url).json()["old"]["source"] == "iraq-2015-scan.txt"
 
 
 def test_caches_are_bounded_and_keep_the_recently_used():

@@ -12,8 +12,8 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from monitor.core.extract import BIDI_CONTROLS
 from monitor.core.countries import Country, identify, slugify, title_case
+from monitor.core.extract import BIDI_CONTROLS
 from monitor.core.findings import derive
 from monitor.core.profile import Background, Indicator, Profile, Section
 from monitor.errors import ParseError
