@@ -40,7 +40,10 @@ def test_csv_has_one_row_per_snapshot(world):
     corpus, _ = world
     rows = list(csv.DictReader(io.StringIO(export(world, "--format", "csv").stdout)))
     assert len(rows) == snapshot_count(corpus.store) == 120 + 5
-    assert list(rows[0]) == [*COLUMNS, *INDICATORS]
+    statuses = [f"{key}_status" for key in INDICATORS]
+    evidence = [f"{key}_evidence" for key in INDICATORS]
+    assert list(rows[0]) == [*COLUMNS, *INDICATORS, *statuses, *evidence]
+    assert COLUMNS[-2:] == ("population_note", "internet_users_note")
     iraq = [r for r in rows if r["slug"] == "iraq"]
     assert [r["snapshot"] for r in iraq] == ["2015-03-06", "2016-02-10", "2016-06-01"]
     assert [r["national_cirt"] for r in iraq] == ["no", "yes", "yes"]

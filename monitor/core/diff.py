@@ -31,6 +31,9 @@ class WordRun:
 
 @dataclass(frozen=True)
 class Change:
+    """One finding of the diff: ``path`` for people, ``key`` for programs (exports, filters);
+    an indicator's statuses travel with its values, so ``planned → draft`` is a change."""
+
     path: str  # readable: "1.1.2 Regulation and Compliance › items"
     kind: Kind
     old: Value
@@ -39,6 +42,20 @@ class Change:
     field: str  # "items", "text", "population", "national_cirt", "section", …
     summary: str = ""  # one line for people: "33 703 000 → 36 004 552 (+6.8 %)"
     words: tuple[WordRun, ...] = ()  # prose only
+    old_status: str | None = None  # indicators: the status word each side gives ("draft")
+    new_status: str | None = None
+    note: str | None = None  # figures: a doubt about the value ("irregular digit grouping")
+
+    @property
+    def key(self) -> str:
+        """The stable name of the field, for programs to filter on (the display ``path``
+        may be reworded): ``national_cirt``, ``population``, ``population.source``,
+        ``last_updated``, ``section:1.1.2:items``, ``section:1.1.2`` (a whole section)."""
+        if self.group in _GROUP_ORDER:
+            return self.field
+        if self.field == "section":
+            return f"section:{self.group}"
+        return f"section:{self.group}:{self.field}"
 
 
 _GROUP_ORDER = {"indicators": 0, "profile": 1, "background": 2}
@@ -80,7 +97,10 @@ def _views(old: Profile, new: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
     """
     views: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
     for view, profile in zip(views, (old, new), strict=True):
-        view["indicators"] = {k: f.value for k, f in profile.indicators.items()}
+        # value and status as one word ("no (draft)"): planned → draft is a change too
+        view["indicators"] = {
+            k: finding_word(f.value, f.status) for k, f in profile.indicators.items()
+        }
         view["profile"] = {
             "last_updated": profile.last_updated.isoformat() if profile.last_updated else None,
             "official_name": profile.official_name,
@@ -130,7 +150,7 @@ def _name(report: str, path: list[Any], t1: Any, t2: Any, old: Profile, new: Pro
             f"Profile{SEP}{label}", _kind(t1, t2), t1, t2, "profile", field, _arrow(t1, t2)
         )
     if top == "background":
-        return _background_change(path, t1, t2)
+        return _background_change(path, t1, t2, old, new)
     return _section_change(report, path, t1, t2, old, new)
 
 
@@ -162,19 +182,67 @@ def _section_change(
 def _indicator_change(key: str, old: Profile, new: Profile) -> Change:
     before, after = old.indicators.get(key), new.indicators.get(key)
     label = (after or before).label  # type: ignore[union-attr]
-    t1 = before.value if before else None
-    t2 = after.value if after else None
+    t1, s1 = (before.value, before.status) if before else (None, None)
+    t2, s2 = (after.value, after.status) if after else (None, None)
     evidence = (after.evidence if after else None) or (before.evidence if before else None)
-    summary = f"{yes_no(t1)} → {yes_no(t2)}" + (f": {evidence}" if evidence else "")
-    return Change(f"Indicators{SEP}{label}", "changed", t1, t2, "indicators", key, summary)
+    summary = f"{finding_word(t1, s1)} → {finding_word(t2, s2)}"
+    summary += f": {evidence}" if evidence else ""
+    where = f"Indicators{SEP}{label}"
+    return Change(where, "changed", t1, t2, "indicators", key, summary, (), s1, s2)
 
 
-def _background_change(path: list[Any], t1: Any, t2: Any) -> Change:
+def finding_word(value: bool | None, status: str | None) -> str:
+    """``yes``, ``no``, ``no (draft)``, ``unknown``: a finding as people read it."""
+    return f"{yes_no(value)} ({status})" if status else yes_no(value)
+
+
+POPULATION_JUMP = 5  # times, either way: an order of magnitude is a misprint or a misreading
+USERS_FALL = 0.5  # internet users that fall by half or more between two editions
+
+
+def figure_doubt(key: str, old: float | None, new: float | None) -> str | None:
+    """Why a figure is doubtful given the snapshot before it, or None. Populations do not
+    move fivefold and internet use does not halve between two editions of a profile: the
+    value is kept as printed, with this note beside it wherever it is shown."""
+    if old is None or new is None or old <= 0:
+        return None
+    ratio = new / old
+    if key == "population" and not 1 / POPULATION_JUMP < ratio < POPULATION_JUMP:
+        before = format_number(old)
+        return f"{ratio:.2g} times the snapshot before ({before}): check the document"
+    if key == "internet_users_pct" and ratio <= USERS_FALL:
+        before = format_number(old, percent=True)
+        return f"internet users fell from {before} in the snapshot before: check the document"
+    return None
+
+
+def figure_note(key: str, old: Indicator | None, new: Indicator) -> str | None:
+    """Everything doubtful about a figure, given the snapshot before it (None for a first
+    snapshot): the document's own note (irregular digit grouping, …), then any jump."""
+    doubt = figure_doubt(key, old.value, new.value) if old is not None else None
+    return "; ".join(n for n in (new.note, doubt) if n) or None
+
+
+def _background_change(path: list[Any], t1: Any, t2: Any, old: Profile, new: Profile) -> Change:
     key, part = path[1], path[2]
     label = _BACKGROUND[key]
     if part == "value":
         summary = number_change(t1, t2, percent=key == "internet_users_pct")
-        return Change(f"Background{SEP}{label}", _kind(t1, t2), t1, t2, "background", key, summary)
+        before, after = getattr(old.background, key), getattr(new.background, key)
+        note = figure_note(key, before, after)
+        if before.note and before.note != after.note:
+            note = "; ".join(n for n in (f"before: {before.note}", note) if n)
+        summary += f" [note: {note}]" if note else ""
+        return Change(
+            f"Background{SEP}{label}",
+            _kind(t1, t2),
+            t1,
+            t2,
+            "background",
+            key,
+            summary,
+            note=note,
+        )
     what = "data source" if part == "source" else "as of"
     return Change(
         f"Background{SEP}{label}{SEP}{what}",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from monitor.core.diff import figure_note, finding_word
 from monitor.core.periods import CountryHistory
 from monitor.core.profile import INDICATORS, Indicator
 from monitor.core.snapshot import Snapshot
@@ -86,8 +87,7 @@ class Cell:
 
     @property
     def word(self) -> str:
-        text = {True: "yes", False: "no", None: "unknown"}[self.value]
-        return f"{text} ({self.status})" if self.status else text
+        return finding_word(self.value, self.status)
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ class Figure:
     source: str | None
     as_of: str | None
     since: Dated
+    note: str | None = None  # a doubt shown beside the value (diff.figure_note)
 
 
 FigureName = Literal["population", "internet_users"]
@@ -174,7 +175,9 @@ def _figure(snapshots: Sequence[Snapshot], name: str) -> Figure:
         return getattr(snap.profile.background, name).value
 
     now: Indicator = getattr(snapshots[-1].profile.background, name)
-    return Figure(now.value, now.source, now.as_of, _since(snapshots, value))
+    before = getattr(snapshots[-2].profile.background, name) if len(snapshots) > 1 else None
+    note = figure_note(name, before, now)
+    return Figure(now.value, now.source, now.as_of, _since(snapshots, value), note)
 
 
 def country_now(history: CountryHistory, keys: Sequence[str]) -> CountryNow:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from monitor.core.diff import SEP, Change
 from monitor.core.periods import Digest, Event, Period
@@ -37,14 +38,20 @@ class DigestSummary:
     failed: tuple[str, ...]  # slugs
     gained: tuple[tuple[str, tuple[str, ...]], ...]  # indicator key → countries now "yes"
     lost: tuple[tuple[str, tuple[str, ...]], ...]  # indicator key → countries no longer "yes"
+    # (indicator key, status) → countries whose "no" now has that status ("draft"), including
+    # a "yes" become "defunct"; these countries are not also listed under ``lost``
+    statuses: tuple[tuple[tuple[str, str], tuple[str, ...]], ...]
     new_laws: tuple[str, ...]  # countries with an instrument added in 1.1.1, 1.1.2 or 2.1
     figures_updated: tuple[str, ...]  # countries whose population or internet users changed
     substantive: tuple[tuple[str, tuple[Event, ...]], ...]  # (country, events), by name
     dates_only: tuple[tuple[str, tuple[Event, ...]], ...]  # countries whose only change is a date
 
 
-def _by_key(pairs: Sequence[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    out: dict[str, set[str]] = {}
+K = TypeVar("K", str, tuple[str, str])
+
+
+def _by_key(pairs: Sequence[tuple[K, str]]) -> tuple[tuple[K, tuple[str, ...]], ...]:
+    out: dict[K, set[str]] = {}
     for key, country in pairs:
         out.setdefault(key, set()).add(country)
     return tuple((key, tuple(sorted(names))) for key, names in out.items())
@@ -53,6 +60,7 @@ def _by_key(pairs: Sequence[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...
 def summarise(digest: Digest) -> DigestSummary:
     gained: list[tuple[str, str]] = []
     lost: list[tuple[str, str]] = []
+    statuses: list[tuple[tuple[str, str], str]] = []
     laws: set[str] = set()
     figures: set[str] = set()
     substantive, dates_only = [], []
@@ -61,6 +69,8 @@ def summarise(digest: Digest) -> DigestSummary:
         for change in changes:
             if change.group == "indicators" and change.new is True and change.old is not True:
                 gained.append((change.field, country))
+            elif change.group == "indicators" and change.new_status:
+                statuses.append(((change.field, change.new_status), country))
             elif change.group == "indicators" and change.old is True and change.new is not True:
                 lost.append((change.field, country))
             elif change.group in LAW_SECTIONS and change.field == "items" and change.new:
@@ -87,6 +97,7 @@ def summarise(digest: Digest) -> DigestSummary:
         failed=failed,
         gained=_by_key(gained),
         lost=_by_key(lost),
+        statuses=_by_key(statuses),
         new_laws=tuple(sorted(laws)),
         figures_updated=tuple(sorted(figures)),
         substantive=tuple(substantive),

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.core.diff import Change
+from monitor.core.diff import Change, figure_note
 from monitor.core.jsonform import dumps
 from monitor.core.overview import indicator_keys
 from monitor.core.periods import CountryHistory
@@ -38,16 +38,37 @@ COLUMNS = (
     "internet_users_pct",
     "internet_users_source",
     "internet_users_as_of",
+    "population_note",
+    "internet_users_note",
 )
+
+CHANGE_COLUMNS = [
+    "slug",
+    "old",
+    "new",
+    "section",
+    "field",  # the stable key (Change.key): national_cirt, population, section:1.1.2:items
+    "path",
+    "kind",
+    "old_value",
+    "new_value",
+    "old_status",
+    "new_status",
+    "note",
+]
 
 
 def yes_no_empty(value: bool | None) -> str:
     return {True: "yes", False: "no", None: ""}[value]
 
 
-def snapshot_row(snap: Snapshot, keys: Sequence[str]) -> dict[str, Any]:
-    """One snapshot as the CSV row (and the ``snapshots`` table row)."""
+def snapshot_row(
+    snap: Snapshot, keys: Sequence[str], before: Snapshot | None = None
+) -> dict[str, Any]:
+    """One snapshot as the CSV row (and the ``snapshots`` table row); ``before`` is the
+    country's previous snapshot, against which its figures are checked."""
     profile, background = snap.profile, snap.profile.background
+    previous = before.profile.background if before else None
     row: dict[str, Any] = {
         "country": profile.country,
         "slug": snap.ref.slug,
@@ -63,16 +84,33 @@ def snapshot_row(snap: Snapshot, keys: Sequence[str]) -> dict[str, Any]:
         "internet_users_source": background.internet_users_pct.source or "",
         "internet_users_as_of": background.internet_users_pct.as_of or "",
     }
+    for key in ("population", "internet_users_pct"):
+        old = getattr(previous, key) if previous else None
+        note = figure_note(key, old, getattr(background, key))
+        row[f"{key.removesuffix('_pct')}_note"] = note or ""
     for key in keys:
         finding = profile.indicators.get(key)
         row[key] = yes_no_empty(finding.value if finding else None)
+    for key in keys:
+        finding = profile.indicators.get(key)
+        row[f"{key}_status"] = (finding.status if finding else None) or ""
+        row[f"{key}_evidence"] = (finding.evidence if finding else None) or ""
     return row
+
+
+def finding_columns(keys: Sequence[str]) -> list[str]:
+    """Each indicator's yes / no, then each one's status word and deciding sentence."""
+    return [*keys, *(f"{k}_{part}" for part in ("status", "evidence") for k in keys)]
 
 
 def snapshot_rows(histories: Sequence[CountryHistory]) -> tuple[list[str], list[dict[str, Any]]]:
     keys = indicator_keys(histories)
-    rows = [snapshot_row(s, keys) for h in histories for s in h.snapshots]
-    return [*COLUMNS, *keys], rows
+    rows = [
+        snapshot_row(s, keys, h.snapshots[i - 1] if i else None)
+        for h in histories
+        for i, s in enumerate(h.snapshots)
+    ]
+    return [*COLUMNS, *finding_columns(keys)], rows
 
 
 def value_text(value: Any) -> str | None:
@@ -90,10 +128,14 @@ def change_row(slug: str, old: str, new: str, change: Change) -> dict[str, Any]:
         "old": old,
         "new": new,
         "section": change.group,
+        "field": change.key,
         "path": change.path,
         "kind": change.kind,
         "old_value": value_text(change.old),
         "new_value": value_text(change.new),
+        "old_status": change.old_status,
+        "new_status": change.new_status,
+        "note": change.note,
     }
 
 
@@ -209,17 +251,8 @@ def write_sqlite(path: Path, histories: Sequence[CountryHistory]) -> None:
             )
             db.table("changes").insert_all(
                 change_rows(histories),
-                columns={
-                    "slug": str,
-                    "old": str,
-                    "new": str,
-                    "section": str,
-                    "path": str,
-                    "kind": str,
-                    "old_value": str,
-                    "new_value": str,
-                },
-                column_order=["slug", "old", "new", "section", "path", "kind"],
+                columns=dict.fromkeys(CHANGE_COLUMNS, str),
+                column_order=CHANGE_COLUMNS,
             )
             db.table("countries").insert_all(country_rows(histories), pk="slug")
             for name in ("snapshots", "sections", "changes", "countries"):
@@ -237,9 +270,7 @@ def _empty(name: str) -> dict[str, Any]:
     shapes: dict[str, dict[str, Any]] = {
         "snapshots": dict.fromkeys(COLUMNS, str),
         "sections": dict.fromkeys(("slug", "snapshot", "number", "title", "text", "items"), str),
-        "changes": dict.fromkeys(
-            ("slug", "old", "new", "section", "path", "kind", "old_value", "new_value"), str
-        ),
+        "changes": dict.fromkeys(CHANGE_COLUMNS, str),
         "countries": dict.fromkeys(("slug", "country", "iso3"), str),
     }
     return shapes[name]

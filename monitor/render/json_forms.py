@@ -33,6 +33,10 @@ def to_json_data(comparison: Comparison) -> dict[str, Any]:
                 "new": c.new,
                 "group": c.group,
                 "field": c.field,
+                "key": c.key,
+                "old_status": c.old_status,
+                "new_status": c.new_status,
+                "note": c.note,
                 "summary": c.summary,
                 "words": [{"op": w.op, "text": w.text} for w in c.words],
             }

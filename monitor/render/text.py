@@ -136,8 +136,11 @@ def to_text(comparison: Comparison, color: bool = False) -> str:
 
 def _figure(label: str, indicator: Indicator, percent: bool) -> str:
     where = ", ".join(part for part in (indicator.source, indicator.as_of) if part)
-    return f"  {label:<16} {format_number(indicator.value, percent)}" + (
-        f"  ({where})" if where else ""
+    note = f"  [note: {indicator.note}]" if indicator.note else ""
+    return (
+        f"  {label:<16} {format_number(indicator.value, percent)}"
+        + (f"  ({where})" if where else "")
+        + note
     )
 
 
@@ -191,6 +194,11 @@ def names(countries: Sequence[str]) -> str:
     return f"{shown}, … ({plural(len(countries), 'country', 'countries')})"
 
 
+def capitalised(label: str) -> str:
+    """``Strategy``, ``National CIRT``, ``COP law`` (only the first letter is raised)."""
+    return label[:1].upper() + label[1:]
+
+
 def headline(summary: DigestSummary) -> list[str]:
     """The digest's summary as phrases, most telling first (``New national CIRT: Bahamas,
     Chad``, ``New laws: 4 countries``); "No changes" when there is nothing."""
@@ -199,6 +207,10 @@ def headline(summary: DigestSummary) -> list[str]:
         parts.append(f"{len(summary.new)} new")
     parts += [f"New {short_label(key)}: {names(who)}" for key, who in summary.gained]
     parts += [f"No longer {short_label(key)}: {names(who)}" for key, who in summary.lost]
+    parts += [
+        f"{capitalised(short_label(key))} now {status}: {names(who)}"
+        for (key, status), who in summary.statuses
+    ]
     if summary.new_laws:
         parts.append(f"New laws: {plural(len(summary.new_laws), 'country', 'countries')}")
     if summary.figures_updated:
