@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
@@ -100,6 +100,33 @@ class Source:
         )
 
 
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: no profile was seen then
+AHEAD = timedelta(days=1)  # clocks disagree, but not by more than this
+LATEST = datetime(9998, 12, 1, tzinfo=UTC)  # past this no ISO week can be reported
+
+
+def implausible(moment: datetime, now: datetime) -> str | None:
+    """Why ``moment`` cannot be when a document was seen (before 1990, or more than a day
+    after ``now``), or None when it can. Checked wherever a moment enters the store, so
+    nothing stored can put a change in year 9999 (where no ISO week can be reported)."""
+    if moment < EARLIEST:
+        return f"{moment.isoformat()} is before 1990"
+    if moment > now + AHEAD:
+        return f"{moment.isoformat()} is in the future"
+    return None
+
+
+def capture_moment(timestamp: str) -> datetime | None:
+    """An archive's 14-digit timestamp as a moment (UTC); None when it is no real moment
+    (``2015``, ``20150230120000``, ``20170101246000``)."""
+    if len(timestamp) != 14 or not timestamp.isdigit():
+        return None
+    try:
+        return datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Capture:
     """One web-archive capture of a document: when the archive took it, and where it is."""
@@ -109,9 +136,12 @@ class Capture:
 
     @property
     def moment(self) -> datetime:
-        """The capture's time: when the archive first shows this content."""
-        stamp = self.timestamp.ljust(14, "0")
-        return datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        """The capture's time: when the archive first shows this content (a timestamp that
+        is no real moment never gets this far: ``capture_moment``)."""
+        moment = capture_moment(self.timestamp)
+        if moment is None:
+            raise ValueError(f"capture timestamp {self.timestamp!r} is not a moment")
+        return moment
 
 
 _OPTIONAL_SOURCE = ("capture", "capture_url", "history")

@@ -30,7 +30,7 @@ from monitor.core.extract import extract, sniff
 from monitor.core.jsonform import Malformed, convert
 from monitor.core.parse import parse
 from monitor.core.periods import Clock
-from monitor.core.snapshot import Capture, Outcome
+from monitor.core.snapshot import Capture, Outcome, capture_moment, implausible
 from monitor.edges.archive import Archive, Listed, canonical
 from monitor.edges.fetch import create_tls_context, make_client
 from monitor.edges.state import Ledger
@@ -287,6 +287,11 @@ async def _capture(
             capture.timestamp, capture.original, "skipped", capture.digest, None, reason
         )
 
+    moment = capture_moment(capture.timestamp)
+    if moment is None:
+        return skipped(f"timestamp {capture.timestamp!r} is not a real moment (YYYYMMDDhhmmss)")
+    if why := implausible(moment, clock()):
+        return skipped(f"timestamp {capture.timestamp}: {why}")
     try:
         got = await archive.fetch(capture, label=source.country)
     except ArchiveError:
