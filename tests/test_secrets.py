@@ -57,9 +57,9 @@ def test_userinfo_never_leaves_the_config(server, tmp_path):
     assert server.url_for("/Iraq.txt") in run_cli("list", "iraq", cwd=tmp_path).stdout
     app = create_app(load_config(tmp_path / "config.toml"), utc_now, access_log=False)
     with uvicorn_thread(app) as base:
-        for path in ("/", "/countries/iraq", "/feed.atom", "/api/countries/iraq",
-                     "/api/countries/iraq/snapshots/latest", "/api/countries/iraq/diff/first/latest",
-                     "/overview"):  # fmt: skip
+        api = "/api/countries/iraq"
+        for path in ("/", "/countries/iraq", "/feed.atom", "/overview", api,
+                     f"{api}/snapshots/latest", f"{api}/diff/first/latest"):  # fmt: skip
             shown.append(httpx.get(base + path).text)
     published = "\n".join(shown) + everything_written(tmp_path / "snapshots")
     published += everything_written(tmp_path / "reports")

@@ -19,8 +19,8 @@ from monitor.edges.clock import utc_now
 from monitor.service.app import create_app
 from monitor.service.server import Throttle
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED
-from tests.helpers import import_files, run_cli, write_config
 from tests.helpers import IRAQ_LATER as LATER
+from tests.helpers import import_files, run_cli, write_config
 from tests.servers import uvicorn_thread
 
 EVIL = "evil.example"
