@@ -12,7 +12,7 @@ from monitor.core.periods import CountryHistory, Digest, Period, make_digest, pe
 from monitor.core.refs import parse_period
 from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
-from monitor.edges.files import remove_temp_files, write_atomic
+from monitor.edges.files import remove_temp_files, write_all
 from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 from monitor.pipeline.gathering import Gathered, gather
@@ -53,8 +53,12 @@ def build_digest(
     return digest, found
 
 
-def _write(path: Path, text: str) -> None:
-    write_atomic(path, text.encode(), error=DeliveryError, mkdir=True)
+def _publish(files: Sequence[tuple[Path, str]]) -> None:
+    """A report publishes as a whole: every file is written beside its place first (so a
+    full disk fails before anything published changes), then each is renamed into place in
+    the order given: country pages, the digest that links to them, the overview, then the
+    feed and the index that link to the digest. No file ever links to one not yet there."""
+    write_all([(p, text.encode()) for p, text in files], error=DeliveryError, mkdir=True)
 
 
 def write_reports(
@@ -82,19 +86,23 @@ def write_reports(
     digest, _ = build_digest(store, period, now, found.histories)
     summary = summarise(digest)
     path = root / f"{period.label}.html"
-    _write(path, digest_html(digest, summary))
-    written = 0
-    for history in found.histories:
-        if history.slug in found.reread:
-            _write(pages / f"{history.slug}.html", country_html(history, now))
-            written += 1
-    weeks = sorted({p.stem for p in root.glob("*.html") if parse_period(p.stem)})
-    _write(root / "index.html", index_html(weeks, found.histories, found.nows, now))
-    _write(root / "overview.html", overview_html(list(found.nows.values()), found.marks, now))
+    files = [
+        (pages / f"{history.slug}.html", country_html(history, now))
+        for history in found.histories
+        if history.slug in found.reread
+    ]
+    weeks = {p.stem for p in root.glob("*.html") if parse_period(p.stem)} | {period.label}
     base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
-    _write(root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept))
+    files += [
+        (path, digest_html(digest, summary)),
+        (root / "overview.html", overview_html(list(found.nows.values()), found.marks, now)),
+        (root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept)),
+        (root / "index.html", index_html(sorted(weeks), found.histories, found.nows, now)),
+    ]
+    _publish(files)
+    found.remember()
     return ReportResult(
-        digest, path, written + 4, summary, histories=found.histories, gathered=found
+        digest, path, len(files), summary, histories=found.histories, gathered=found
     )
 
 
