@@ -90,7 +90,23 @@ def test_a_stored_moment_in_year_9999_breaks_no_report_and_no_page(tmp_path):
         listed = httpx.get(f"{base}/api/countries/iraq").json()["snapshots"]
     damaged = [s for s in listed if s["error"]]
     assert [s["ref"] for s in damaged] == ["2016-01-10"]
-    assert (
-        "seen_at 9999-12-31T23:59:59+00:00 is no moment a document was seen"
-        in (damaged[0]["error"])
-    )
+    assert "seen_at 9999-12-31T23:59:59+00:00 is not between 1990 and 9998" in (damaged[0]["error"])
+
+
+def test_bookkeeping_with_a_moment_out_of_range_is_set_aside_and_rebuilt(tmp_path):
+    from monitor.edges import state
+
+    plain_config(tmp_path)
+    import_files(tmp_path, ("a.txt", IRAQ))
+    books = tmp_path / "snapshots" / ".state.json"
+    data = loads(books.read_bytes())
+    (entry,) = data["countries"].values()
+    entry["last_check"] = "0001-01-01T00:00:00+00:00"
+    write_atomic(books, dumps(data).encode())
+    runs = tmp_path / "snapshots" / ".runs.json"
+    runs.write_text('{"fetch": {"started": "9999-12-31T00:00:00+00:00"}}')
+    status = run_cli("status", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "last_check 0001-01-01T00:00:00+00:00 is not between 1990 and 9998" in status.stderr
+    assert "started 9999-12-31T00:00:00+00:00 is not between 1990 and 9998" in status.stderr
+    assert state.run_log(tmp_path / "snapshots").read().last("fetch") is None

@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from monitor.core.jsonform import Moment, dumps
+from monitor.core.jsonform import EARLIEST, Moment, check_moments, dumps
 from monitor.core.profile import Profile, Stored, to_dict
 
 
@@ -84,6 +84,9 @@ class Source:
     capture_url: str | None = None  # where the archive serves that capture
     history: bool = False  # stored after a newer version: the past, not news for a digest
 
+    def __post_init__(self) -> None:
+        check_moments(seen_at=self.seen_at)
+
     @property
     def shown(self) -> str | None:
         """Where it came from, as anyone may see it: the URL without credentials, or the
@@ -100,9 +103,7 @@ class Source:
         )
 
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: no profile was seen then
 AHEAD = timedelta(days=1)  # clocks disagree, but not by more than this
-LATEST = datetime(9998, 12, 1, tzinfo=UTC)  # past this no ISO week can be reported
 
 
 def implausible(moment: datetime, now: datetime) -> str | None:

@@ -27,8 +27,6 @@ from monitor.core.countries import Country, KnownCountries, slugify
 from monitor.core.jsonform import convert, dumps, loads
 from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
-    EARLIEST,
-    LATEST,
     Capture,
     Outcome,
     SaveResult,
@@ -235,11 +233,6 @@ class Store:
             raise SnapshotDamaged(f"{path}: corrupt snapshot ({exc})") from exc
         if stored.schema != SCHEMA:
             raise SnapshotDamaged(f"{path}: unknown snapshot schema {stored.schema!r}")
-        seen = stored.source.seen_at
-        if not EARLIEST <= seen <= LATEST:  # written by hand or by an older monitor
-            raise SnapshotDamaged(
-                f"{path}: seen_at {seen.isoformat()} is no moment a document was seen"
-            )
         from monitor.core.findings import rederive  # the rules: only readers need them
 
         return Snapshot(
