@@ -17,15 +17,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.helpers import IRAQ, config_text, start_monitor, stderr_so_far, stop, wait_for
+from tests.helpers import listening, start_daemon_serve, stderr_so_far, stop, wait_for
 
 SLOW = 1000
 HEADER_TIMEOUT = 2
-
-
-def listening(cwd) -> str | None:
-    found = re.search(r"serving (http://127\.0\.0\.1:\d+) ", stderr_so_far(cwd))
-    return found.group(1) if found else None
 
 
 def children(pid: int) -> list[int]:
@@ -91,12 +86,8 @@ def test_one_hostile_client_stops_neither_the_service_nor_the_scheduler(server, 
     if soft < SLOW + 200:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, SLOW + 500), hard))
     slow = min(SLOW, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 200)
-    server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
-    (tmp_path / "config.toml").write_text(
-        config_text(server.url_for("/Iraq.txt"), "*/1 * * * * *", "0 7 1 1 *")
-        + f"[serve]\nheader_timeout = {HEADER_TIMEOUT}\nmax_connections = {SLOW + 100}\n"
-    )
-    daemon = start_monitor(tmp_path, "daemon", "--serve", "--port", "0")
+    limits = f"[serve]\nheader_timeout = {HEADER_TIMEOUT}\nmax_connections = {SLOW + 100}\n"
+    daemon = start_daemon_serve(server, tmp_path, "*/1 * * * * *", limits)
     try:
         assert wait_for(lambda: listening(tmp_path)), stderr_so_far(tmp_path)
         base = listening(tmp_path)
@@ -163,11 +154,7 @@ def test_one_hostile_client_stops_neither_the_service_nor_the_scheduler(server, 
 
 
 def test_a_killed_web_server_is_started_again_and_dies_with_its_daemon(server, tmp_path):
-    server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
-    (tmp_path / "config.toml").write_text(
-        config_text(server.url_for("/Iraq.txt"), "*/1 * * * * *", "0 7 1 1 *")
-    )
-    daemon = start_monitor(tmp_path, "daemon", "--serve", "--port", "0")
+    daemon = start_daemon_serve(server, tmp_path, "*/1 * * * * *")
     try:
         assert wait_for(lambda: listening(tmp_path)), stderr_so_far(tmp_path)
         base = listening(tmp_path)

@@ -34,7 +34,7 @@ def check_moments(**moments: datetime | None) -> None:
     """A moment outside ``EARLIEST``..``LATEST`` is refused, naming it: whatever a file
     holds, no report, page or schedule can meet a moment it cannot place."""
     for name, moment in moments.items():
-        if moment is not None and not EARLIEST <= moment <= LATEST:
+        if isinstance(moment, datetime) and not EARLIEST <= moment <= LATEST:
             raise ValueError(f"{name} {moment.isoformat()} is not between 1990 and 9998")
 
 
