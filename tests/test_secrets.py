@@ -26,7 +26,11 @@ def everything_written(root) -> str:
 
 
 def test_userinfo_never_leaves_the_config(server, tmp_path):
-    server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+    conditional = {"If-None-Match": '"v1"'}
+    server.expect_request("/Iraq.txt", headers=conditional).respond_with_data("", status=304)
+    server.expect_request("/Iraq.txt").respond_with_data(
+        IRAQ, content_type="text/plain", headers={"ETag": '"v1"'}
+    )
     server.expect_request("/Yemen.txt").respond_with_data("gone", status=404)
     with_secret = server.url_for("/Iraq.txt").replace("http://", "http://analyst:s3cret@")
     failing = server.url_for("/Yemen.txt").replace("http://", "http://analyst:s3cret@")
@@ -55,6 +59,9 @@ def test_userinfo_never_leaves_the_config(server, tmp_path):
         assert result.returncode == 0, (args, result.stderr)
         shown += [result.stdout, result.stderr]
     assert server.url_for("/Iraq.txt") in run_cli("list", "iraq", cwd=tmp_path).stdout
+    # the bookkeeping keeps no password, and still knows the source: a conditional GET
+    again = run_cli("fetch", "iraq", cwd=tmp_path)
+    assert again.stdout.splitlines()[0] == "Iraq: not modified iraq"
     app = create_app(load_config(tmp_path / "config.toml"), utc_now, access_log=False)
     with uvicorn_thread(app) as base:
         api = "/api/countries/iraq"

@@ -226,9 +226,10 @@ class _Run:
 
     def _validators(self, slug: str, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified for a conditional GET, only while the store still holds
-        the snapshot they describe (a wiped store must fetch the document again)."""
+        the snapshot they describe (a wiped store must fetch the document again). The
+        bookkeeping holds the URL without credentials, as everything stored does."""
         state = self.states.get(slug)
-        if state is None or state.url != url or slug not in self.stored:
+        if state is None or state.url != public_url(url) or slug not in self.stored:
             return None, None  # a folder exists only once a snapshot was written into it
         return state.etag, state.last_modified
 
