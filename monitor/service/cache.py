@@ -80,14 +80,13 @@ class CachedStore(Store):
         return self.load_keyed(ref)[0]
 
     def generation(self) -> tuple[object, ...]:
-        """The store as it is now, known from names and ``stat`` alone: every snapshot
-        file's identity and every bookkeeping file's. Whatever is built from the whole
-        store (the listings, the index, the overview, the feed) keys on it, so it is made
-        again only after the store changed."""
-        slugs = self.countries()
-        refs = [ref for slug in slugs for ref in self.refs(slug)]
-        books = [self.root / ".state.json", *(self.country_dir(s) / "state.json" for s in slugs)]
-        return (*self.identities(refs), *(_stat(path) for path in books))
+        """The store as it is now, known from ``stat`` alone: the store's folder, each
+        country's folder (a snapshot or bookkeeping file added, removed or renamed over
+        changes its folder's time) and the bookkeeping file. Whatever is built from the
+        whole store (the index, the overview, the feed) keys on it, so it is made again only
+        after the store changed."""
+        folders = [self.root, *(self.country_dir(slug) for slug in self.countries())]
+        return tuple(_stat(path) for path in (*folders, self.root / ".state.json"))
 
     def load_keyed(self, ref: SnapshotRef) -> tuple[Snapshot, FileIdentity]:
         """The snapshot and the identity of the file it was read from."""
