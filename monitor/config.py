@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from monitor.core.extract import Limits
+from monitor.core.subscriptions import Subscription, subscribe
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -40,16 +43,6 @@ class FetchConfig:
     user_agent: str = "cyberwellness-monitor/0.1 (+https://github.com/cyberwellness-monitor)"
     lock_timeout: float = 300.0  # how long a run waits for another process's store lock
     deadline: float = 300.0  # seconds for one whole download, retries included
-
-
-@dataclass(frozen=True)
-class ExtractConfig:
-    """Work allowed on one document: a profile has 3 to 6 pages and ~20,000 characters."""
-
-    max_pages: int = 50
-    max_chars: int = 2_000_000
-    timeout: float = 60.0  # seconds to read one PDF
-    max_memory_mb: int = 1024  # the PDF reader's address space
 
 
 @dataclass(frozen=True)
@@ -118,6 +111,16 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """How ``[[notify]]`` subscriptions are delivered, and when a source's trouble is news."""
+
+    failures: int = 3  # failed checks in a row before a source is announced as failing
+    stale_days: int = 30  # days without a successful check before it is announced as stale
+    timeout: float = 10.0  # seconds each target may take to answer
+    backoff: float = 300.0  # seconds before a failed message is retried (doubles, to a day)
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     country: str
     url: str
@@ -133,9 +136,11 @@ class Config:
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     sources: tuple[SourceConfig, ...] = ()
-    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    extract: Limits = field(default_factory=Limits)  # [extract]: the work one document may cost
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     url_template: str | None = None  # sources.url_template, for `monitor backfill --discover`
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    notify: tuple[Subscription, ...] = ()  # [[notify]] tables
 
     def trigger(self, job: str) -> CronTrigger:
         """The APScheduler trigger of ``[schedule] <job>``; a bad expression is a
@@ -341,6 +346,68 @@ def _serve(data: Any, reports_base: str, name: str) -> ServeConfig:
     return replace(serve, base_url=base)
 
 
+_NOTIFY_KEYS = ("name", "urls", "countries", "fields", "kinds", "when")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # also a feed's file name
+
+
+def _strings(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}.{key}: must be a list of strings, not {value!r}")
+    return tuple(value)
+
+
+def _subscription(entry: Any, where: str) -> Subscription:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: must be a table ([[notify]])")
+    for key in entry:
+        if key not in _NOTIFY_KEYS:
+            raise ConfigError(f"{where}.{key}: unknown key")
+    name = entry.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            f"{where}.name: must be lower-case letters, digits, '-' or '_' (it names a feed "
+            f"file), not {name!r}"
+        )
+    urls = _strings(entry, "urls", where)
+    if not urls:
+        raise ConfigError(f"{where}.urls: needs at least one Apprise URL")
+    when = entry.get("when", "change")
+    if not isinstance(when, str):
+        raise ConfigError(f"{where}.when: must be a string")
+    try:
+        return subscribe(
+            name,
+            urls,
+            _strings(entry, "countries", where),
+            _strings(entry, "fields", where),
+            _strings(entry, "kinds", where),
+            when,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{where}.{exc}") from exc
+
+
+def _notify(data: Any, where: str) -> tuple[Subscription, ...]:
+    if not isinstance(data, list):
+        raise ConfigError(f"{where}: must be a list of tables ([[notify]])")
+    out = tuple(_subscription(entry, f"{where}[{i}]") for i, entry in enumerate(data))
+    names = [s.name for s in out]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{where}: two subscriptions are named {name!r}")
+    return out
+
+
+def _alerts(data: Any, where: str) -> AlertsConfig:
+    alerts = _section(AlertsConfig, data, where)
+    if alerts.failures < 1 or alerts.stale_days < 1 or alerts.timeout <= 0:
+        raise ConfigError(
+            f"{where}: failures and stale_days must be at least 1, timeout more than 0"
+        )
+    return alerts
+
+
 def find_config(explicit: Path | None) -> Path | None:
     """--config, then $MONITOR_CONFIG, then ./config.toml; None when there is none."""
     if explicit is not None:
@@ -385,6 +452,8 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         "extract",
         "archive",
         "serve",
+        "alerts",
+        "notify",
     }
     if unknown:
         raise ConfigError(f"{name}: [{sorted(unknown)[0]}]: unknown section")
@@ -407,7 +476,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
             raise ConfigError(f"{name}: email.{key}: {value!r} is not one e-mail address")
     if not email.to:
         raise ConfigError(f"{name}: email.to: needs at least one address")
-    extract = _section(ExtractConfig, data.get("extract", {}), f"{name}: extract")
+    extract = _section(Limits, data.get("extract", {}), f"{name}: extract")
     if extract.max_pages < 1 or extract.max_chars < 1 or extract.max_memory_mb < 100:
         raise ConfigError(
             f"{name}: extract: max_pages and max_chars must be at least 1, "
@@ -430,4 +499,6 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         sources=_sources(data.get("sources", {}), f"{name}: sources"),
         extract=extract,
         url_template=_template(data.get("sources", {})),
+        alerts=_alerts(data.get("alerts", {}), f"{name}: alerts"),
+        notify=_notify(data.get("notify", []), f"{name}: notify"),
     )

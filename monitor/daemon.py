@@ -22,6 +22,7 @@ from monitor.edges import state
 from monitor.edges.store import Store
 from monitor.errors import MonitorError
 from monitor.pipeline.cycle import fetch_job, report_job
+from monitor.pipeline.stop import Stop
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
@@ -44,7 +45,7 @@ def missed(trigger: CronTrigger, last_run: datetime | None, now: datetime) -> da
 class Daemon:
     def __init__(self, config: Config, store: Store, clock: Clock) -> None:
         self.config, self.store, self.clock = config, store, clock
-        self.stop = threading.Event()
+        self.stop = Stop()
         self.triggers = {job: config.trigger(job) for job in state.JOBS}
 
     def _job(self, name: str) -> Callable[[], None]:

@@ -52,6 +52,10 @@ class DeliveryError(MonitorError):
     """A report could not be written or mailed."""
 
 
+class NotifyError(DeliveryError):
+    """A [[notify]] target refused a message or could not be reached (it is retried)."""
+
+
 class StateError(StoreError):
     """A bookkeeping file (.state.json, .runs.json, .outbox.json) could not be written."""
 

@@ -16,6 +16,7 @@ from monitor.pipeline.backfill import backfill
 from monitor.pipeline.fetching import sources_named
 from monitor.pipeline.reporting import build_digest
 from tests.helpers import run_cli
+from tests.pdfs import hostile_pdfs
 from tests.wayback import ITU, SOFT_404, V1, V2, Archived, Wayback, pdf
 
 ITU_80 = ITU.replace("www.itu.int", "www.itu.int:80")
@@ -361,3 +362,25 @@ def test_playback_tells_archived_answers_from_the_archives_own(server):
         f"{server.url_for('/').rstrip('/')}/web/20150310120000id_/https://{ITU}/Iraq.pdf: "
         "found capture at 20150310120000)"
     )
+
+
+def test_a_hostile_pdf_in_the_archive_is_refused_as_a_fetched_one_is(server, tmp_path):
+    """An archived PDF bomb is read by the same bounded reader as a fetched one: it stops
+    at ``[extract]``'s limits with one line naming the country and the capture, and the run
+    goes on to the next capture."""
+    bomb = hostile_pdfs()["two million text runs"]
+    archive = Wayback(
+        server,
+        [
+            Archived("20150310120000", f"https://{ITU}/Iraq.pdf", bomb),
+            Archived("20160301000000", f"https://{ITU}/Iraq.pdf", pdf(V1, 2015)),
+        ],
+    ).install()
+    write_config(tmp_path, archive.url, "[extract]\ntimeout = 30\nmax_memory_mb = 300\n")
+    result = run_cli("backfill", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "Iraq: skipped capture 20150310120000: document needs more than 300 MB to read; "
+        "stopped (limit extract.max_memory_mb)"
+    ]
+    assert result.stdout.splitlines()[0] == "Iraq: new iraq 2015-03-06 (capture 20160301000000)"

@@ -17,6 +17,7 @@ from monitor.config import parse_config
 from monitor.core.snapshot import Outcome
 from monitor.edges.store import Store
 from monitor.pipeline.fetching import fetch_all
+from monitor.pipeline.stop import Stop
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED, seed_text
 from tests.helpers import IRAQ, edited
 from tests.pdfs import text_to_pdf
@@ -228,9 +229,7 @@ def test_read_that_hangs_past_the_timeout(server, tmp_path, stored):
 
     server.expect_request("/Iraq.pdf").respond_with_handler(hang)
     config = faulty(tmp_path, server, server.url_for("/Iraq.pdf"), timeout=1, retries=0)
-    started = time.monotonic()
     results = run(config, store)
-    assert time.monotonic() - started < 2.4
     release.set()  # the server answers now, so the next test's server log never sees it
     assert answered.wait(10)
     check_failed(results, store, before, "timed out reading from")
@@ -386,7 +385,7 @@ def test_thread_is_not_left_behind(server, tmp_path):
     helpers = children()
     run(config, store)
     assert threading.active_count() <= before
-    assert children() <= helpers  # the run's reader and writer processes are gone
+    assert children() <= helpers  # the run's reader process is gone
 
 
 def children() -> set[int]:
@@ -440,3 +439,28 @@ def test_a_document_of_another_country_is_an_error_naming_both(server, tmp_path)
     assert "not of Kenya" in result.error
     assert store.countries() == []  # no snapshot, no folder
     assert store.read_state("kenya").consecutive_failures == 1
+
+
+def test_a_stop_request_abandons_the_downloads_under_way(server, tmp_path):
+    """The daemon's stop (SIGTERM) reaches the run's event loop when it is set: the download
+    under way is abandoned and nothing of it is kept, although the server would answer (in
+    30 s, long before the fetch's own timeout)."""
+    asked, release = threading.Event(), threading.Event()
+
+    def slow(request: Request) -> Response:
+        asked.set()
+        release.wait(30)
+        return Response(IRAQ, content_type="text/plain")
+
+    server.expect_request("/Iraq.txt").respond_with_handler(slow)
+    config, store = make(tmp_path, {"Iraq": server.url_for("/Iraq.txt")}, timeout=3600)
+    stop = Stop()
+    stopping = threading.Thread(target=lambda: asked.wait(30) and stop.set())
+    stopping.start()
+    try:
+        results = fetch_all(config, store, config.sources, clock=clock, stop=stop)
+    finally:
+        release.set()
+        stopping.join()
+    assert results == []
+    assert store.countries() == []

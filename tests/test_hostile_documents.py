@@ -222,10 +222,10 @@ def test_a_document_that_is_not_a_profile_says_so_first(tmp_path):
 
 
 def test_extraction_in_the_child_gives_the_same_text():
-    from monitor.edges.extraction import extract_document
+    from monitor.edges.reading import read_text
 
     pdf = text_to_pdf(IRAQ)
-    assert extract_document(pdf) == extract(pdf)
+    assert read_text(pdf) == extract(pdf)
 
 
 @pytest.mark.parametrize("name", ["..", "/", "中国", "Narnia"])

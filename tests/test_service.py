@@ -364,3 +364,30 @@ def test_the_served_feed_holds_the_configured_weeks(tmp_path, weeks, shown):
         feed = httpx.get(f"{base}/feed.atom")
     assert feed.status_code == 200
     assert feed.text.count("<entry>") == (len(world.changed) + 1 if shown else 0)
+
+
+def test_the_feed_by_query_holds_only_what_it_selects_titled_by_what_changed(site):
+    import xml.etree.ElementTree as ET
+
+    _, base = site
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+
+    def titles(**query: str) -> list[str]:
+        answer = httpx.get(f"{base}/feed.atom", params=query)
+        assert answer.status_code == 200, answer.text
+        feed = ET.fromstring(answer.text)
+        return [e.find("a:title", ns).text for e in feed.findall("a:entry", ns)]
+
+    assert titles(country="IQ", field="national_cirt") == [
+        "Iraq: national CIRT no → yes (Iraq has an officially recognized national CIRT "
+        "called IQ-CERT.)"
+    ]
+    assert sorted(titles(country="iraq", kind="figure")) == [
+        "Iraq: population 33 703 000 → 36 004 552 (+2 301 552, +6.8 %)",
+        "Iraq: population 36 004 552 → 36 100 000 (+95 448, +0.3 %)",
+    ]
+    assert titles(country="region:africa") == []
+    everything = httpx.get(f"{base}/feed.atom").text
+    assert "Iraq: national CIRT no → yes" in everything  # the whole feed says what changed too
+    refused = httpx.get(f"{base}/feed.atom", params={"kind": "laws"})
+    assert refused.status_code == 400 and "is not one of indicator, status" in refused.text

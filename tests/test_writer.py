@@ -1,132 +1,70 @@
-"""The writing helper process of a fetch run: the same atomic, grouped writes as in-process,
-its failures reported as the store's errors, and nothing renamed once its parent is gone."""
+"""The group commit: atomic, grouped writes whose failures are the store's errors, the
+temp files of a dead writer tidied, and a fetch run's documents committed together."""
 
 from __future__ import annotations
 
-import json
 import os
-import signal
+import subprocess
+import sys
 
 import pytest
 
-from monitor.edges.children import spawn
-from monitor.edges.files import TEMP_SUFFIX, Writer, remove_temp_files
+from monitor.edges.files import TEMP_SUFFIX, remove_temp_files, write_all
 from monitor.errors import StoreError
 
 
 def test_a_batch_lands_whole_with_its_folders(tmp_path):
-    writer = Writer()
-    try:
-        files = [
-            (tmp_path / "iraq" / "2015-03-06.txt", b"raw " * 50_000),  # more than a pipe holds
-            (tmp_path / "iraq" / "2015-03-06.json", b'{"a": 1}\n'),
-            (tmp_path / "chad" / "2016-01-01.json", b""),
-        ]
-        writer.write_all(files, error=StoreError, mkdir=True)
-        for path, data in files:
-            assert path.read_bytes() == data
-        assert not [p for p in tmp_path.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
-        writer.write_all([(files[1][0], b"{}\n")], error=StoreError)  # the helper lives on
-        assert files[1][0].read_bytes() == b"{}\n"
-    finally:
-        writer.close()
+    files = [
+        (tmp_path / "iraq" / "2015-03-06.txt", b"raw " * 50_000),
+        (tmp_path / "iraq" / "2015-03-06.json", b'{"a": 1}\n'),
+        (tmp_path / "chad" / "2016-01-01.json", b""),
+    ]
+    write_all(files, error=StoreError, mkdir=True)
+    for path, data in files:
+        assert path.read_bytes() == data
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
 
 
 def test_a_failure_is_the_callers_error_naming_the_file(tmp_path):
     (tmp_path / "iraq").write_text("a file where a folder should be")
-    writer = Writer()
-    try:
-        with pytest.raises(StoreError, match=r"cannot write .*iraq"):
-            writer.write_all([(tmp_path / "iraq" / "x.json", b"{}")], error=StoreError, mkdir=True)
-        writer.write_all([(tmp_path / "ok.json", b"{}")], error=StoreError)  # and goes on
-        assert (tmp_path / "ok.json").read_bytes() == b"{}"
-    finally:
-        writer.close()
+    with pytest.raises(StoreError, match=r"cannot write .*iraq"):
+        write_all([(tmp_path / "iraq" / "x.json", b"{}")], error=StoreError, mkdir=True)
+    write_all([(tmp_path / "ok.json", b"{}")], error=StoreError)  # and the next one goes on
+    assert (tmp_path / "ok.json").read_bytes() == b"{}"
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
 
 
-def test_a_helper_that_died_between_batches_is_replaced(tmp_path):
-    writer = Writer()
-    try:
-        writer.start()
-        assert writer._process is not None
-        first = writer._process.pid
-        os.kill(first, signal.SIGKILL)
-        writer._process.wait(timeout=10)
-        writer.write_all([(tmp_path / "a.json", b"{}")], error=StoreError)
-        assert (tmp_path / "a.json").exists()
-        assert writer._process is not None and writer._process.pid != first
-    finally:
-        writer.close()
+def test_the_temp_files_of_a_dead_writer_are_tidied(tmp_path):
+    """A writer killed mid-write leaves a temp file named with its pid: tidied once that
+    process is gone, never while it lives."""
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone = tmp_path / f".a.json.{dead.stdout.strip()}.1.abcd{TEMP_SUFFIX}"
+    alive = tmp_path / f".b.json.{os.getpid()}.1.abcd{TEMP_SUFFIX}"
+    gone.write_bytes(b"{")
+    alive.write_bytes(b"{")
+    assert remove_temp_files(tmp_path) == 1
+    assert not gone.exists() and alive.exists()
 
 
-def test_a_helper_that_dies_mid_batch_fails_that_batch_only(tmp_path, monkeypatch):
-    from monitor.edges import files
-
-    writer = Writer()
-    send = files._send
-
-    def killed_after_sending(handle: int, buffers) -> None:  # type: ignore[no-untyped-def]
-        send(handle, buffers[:1])  # the request's header reaches it, then it is killed
-        assert writer._process is not None
-        os.kill(writer._process.pid, signal.SIGKILL)
-        writer._process.wait(timeout=10)
-
-    try:
-        monkeypatch.setattr(files, "_send", killed_after_sending)
-        with pytest.raises(StoreError, match=r"a\.json: the writing process ended unexpectedly"):
-            writer.write_all([(tmp_path / "a.json", b"{}")], error=StoreError)
-        assert list(tmp_path.iterdir()) == []
-        monkeypatch.setattr(files, "_send", send)
-        writer.write_all([(tmp_path / "b.json", b"{}")], error=StoreError)
-        assert [p.name for p in tmp_path.iterdir()] == ["b.json"]
-    finally:
-        writer.close()
-
-
-def test_ctrl_c_is_the_parents_to_handle(tmp_path):
-    """Ctrl-C is for the monitor to handle: the helper runs in its own process group, so
-    a terminal's Ctrl-C never reaches it, and a SIGINT or SIGTERM sent to it anyway (a
-    service manager stopping every process of the unit) does not stop it mid-batch."""
-    writer = Writer()
-    try:
-        writer.write_all([(tmp_path / "a.json", b"{}")], error=StoreError)  # it is serving
-        assert writer._process is not None
-        assert os.getpgid(writer._process.pid) != os.getpgid(0)
-        os.kill(writer._process.pid, signal.SIGINT)
-        os.kill(writer._process.pid, signal.SIGTERM)
-        writer.write_all([(tmp_path / "b.json", b"{}")], error=StoreError)
-        assert (tmp_path / "b.json").exists()
-    finally:
-        writer.close()
-    assert writer._process is None
-
-
-def test_an_orphaned_helper_renames_nothing(tmp_path):
-    """A helper whose parent is gone (killed mid-run: the store's lock went with it) writes
-    nothing more; the temp files of a dead writer are tidied."""
-    not_my_parent = os.getpid() + 1_000_000  # the helper sees another parent than this
-    process = spawn("monitor.edges.files", str(not_my_parent))
-    header = {"files": [[str(tmp_path / "a.json"), 2]], "durable": True, "mkdir": False}
-    out, _ = process.communicate(json.dumps(header).encode() + b"\n{}", timeout=30)
-    assert out == b""
-    assert process.returncode == 0
-    assert list(tmp_path.iterdir()) == []
-    assert remove_temp_files(tmp_path) == 0
-
-
-def test_a_fetch_commits_through_the_helper(server, tmp_path, monkeypatch):
-    """A fetch run's group commits go to the helper, and its snapshots are the store's."""
-    from monitor.edges import files
+def test_a_fetch_commits_a_document_and_its_snapshot_together(server, tmp_path, monkeypatch):
+    """A fetch run's group commit holds a document and the snapshot that names it, and its
+    snapshots are the store's."""
+    from monitor.pipeline import fetching
     from tests.helpers import IRAQ, run_cli
 
     batches: list[int] = []
-    original = files.Writer.write_all
+    original = fetching.write_all
 
-    def counted(self: Writer, batch, **options):  # type: ignore[no-untyped-def]
+    def counted(batch, **options):  # type: ignore[no-untyped-def]
         batches.append(len(batch))
-        return original(self, batch, **options)
+        return original(batch, **options)
 
-    monkeypatch.setattr(files.Writer, "write_all", counted)
+    monkeypatch.setattr(fetching, "write_all", counted)
     server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
     (tmp_path / "config.toml").write_text(
         f'[sources]\nurl_template = "{server.url_for("/")}{{name}}.txt"\ncountries = ["Iraq"]\n'

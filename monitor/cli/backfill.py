@@ -74,6 +74,9 @@ def backfill_command(
         results = backfill(
             config, store, sources, clock=now, since=since, until=until, on_step=on_step
         )
+    from monitor.pipeline.notifying import after_fetch
+
+    after_fetch(config, store, {r.slug: r.stored for r in results}, now)
     if not options.quiet:
         click.echo(_summary(results))
     if any(r.error or r.failed for r in results):

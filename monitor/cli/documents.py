@@ -33,7 +33,7 @@ def parse_command(
     from monitor.render.text import describe
 
     profile = parse_file(
-        file, country=country, force_country=force_country, config=options.config()
+        file, country=country, force_country=force_country, limits=options.config().extract
     )
     click.echo(profile_json(profile) if fmt == "json" else describe(profile), nl=False)
 
@@ -172,7 +172,8 @@ def diff_command(
     from monitor.render.markdown import to_markdown
     from monitor.render.text import to_text
 
-    comparison = compare_refs(options.store(), country, old, new)
+    config = options.config()
+    comparison = compare_refs(options.store(config), country, old, new, config.extract)
     if fmt == "text":
         out = to_text(comparison, color=output is None and sys.stdout.isatty())
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.main import Options, cli, format_option, invoked_as, now, pass_options, settle
+from monitor.cli.main import Options, cli, format_option, invoked_as, now, pass_options
 from monitor.cli.serve import host_option, port_option, warn_if_public
 
 
@@ -26,10 +26,11 @@ def fetch_command(options: Options, countries: tuple[str, ...]) -> None:
     from monitor.cli.console import fetch_with_progress
 
     config = options.config()
-    settle()
-    results = fetch_with_progress(
-        config, options.store(config), list(countries), clock=now, quiet=options.quiet
-    )
+    from monitor.pipeline.notifying import after_fetch, stored_by
+
+    store = options.store(config)
+    results = fetch_with_progress(config, store, list(countries), clock=now, quiet=options.quiet)
+    after_fetch(config, store, stored_by(results), now)
     if any(r.error for r in results):
         sys.exit(1)
 
@@ -152,7 +153,6 @@ def run_command(options: Options) -> None:
     from monitor.pipeline.cycle import run_cycle
 
     config = options.config()
-    settle()
     result = run_cycle(config, options.store(config), now)
     for fetched in result.fetched:
         if fetched.error:

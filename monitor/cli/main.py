@@ -8,7 +8,6 @@ every command starts fast.
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from dataclasses import dataclass
@@ -84,19 +83,6 @@ class MonitorGroup(click.Group):
             raise UserError(str(exc)) from exc
 
 
-_PROCESS = {"own": False}  # True when this process is the command (not a test's runner)
-
-
-def settle() -> None:
-    """Hide what start-up built from the garbage collector: the modules, classes and
-    functions of a command (some 40,000 objects that live until exit) would otherwise be
-    walked by every full collection, the one at exit included. Called by a command whose
-    imports are done, before its real work; only when the process is the command's own (a
-    process that runs commands in turn would keep their garbage)."""
-    if _PROCESS["own"]:
-        gc.freeze()
-
-
 def now() -> datetime:
     from monitor.edges.clock import utc_now
 
@@ -164,5 +150,4 @@ def invoked_as() -> str:
 
 def main() -> None:
     """Console-script entry point (the commands register themselves on import)."""
-    _PROCESS["own"] = True
     cli(prog_name="monitor")

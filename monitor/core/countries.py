@@ -301,3 +301,45 @@ class KnownCountries:
         """Known names (or slugs) close to a mistyped ``query``."""
         names = [c.slug for c in self.countries] + [c.name for c in self.countries]
         return suggest(query.strip(), names, limit)
+
+
+# Regions a subscription may name (``region:africa``): continents as pycountry-convert
+# (a maintained table over ISO 3166) assigns them; "americas" is both.
+REGIONS = {
+    "africa": ("AF",),
+    "asia": ("AS",),
+    "europe": ("EU",),
+    "north-america": ("NA",),
+    "south-america": ("SA",),
+    "americas": ("NA", "SA"),
+    "oceania": ("OC",),
+}
+
+
+def countries_in(name: str) -> set[str]:
+    """The ISO 3166-1 alpha-2 codes a name stands for: ``region:africa`` → every African
+    country, a country's name or code → its own code. ``LookupError`` for neither."""
+    if name.lower().startswith("region:"):
+        region = name.split(":", 1)[1].strip().lower().replace(" ", "-")
+        if region not in REGIONS:
+            known = ", ".join(f"region:{r}" for r in REGIONS)
+            raise LookupError(f"{name!r} is no region (known: {known})")
+        return _continent_members(REGIONS[region])
+    country = identify(name)
+    if country.iso2 is None:
+        raise LookupError(f"{name!r} is no country in ISO 3166")
+    return {country.iso2}
+
+
+def _continent_members(continents: tuple[str, ...]) -> set[str]:
+    import pycountry
+    from pycountry_convert import country_alpha2_to_continent_code
+
+    members = set()
+    for record in pycountry.countries:
+        try:
+            if country_alpha2_to_continent_code(record.alpha_2) in continents:
+                members.add(record.alpha_2)
+        except KeyError:  # Antarctica's territories and a few others have no continent
+            continue
+    return members

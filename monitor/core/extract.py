@@ -21,10 +21,14 @@ Kind = Literal["pdf", "html", "text"]
 @dataclass(frozen=True)
 class Limits:
     """Work allowed on one untrusted document (a profile has 3 to 6 pages and about 20,000
-    characters); the keys name the config settings that raise them."""
+    characters): the ``[extract]`` section of config.toml, whose keys these are. This
+    module enforces the first two; ``edges/reading`` the time and memory of a PDF's
+    reading child."""
 
     max_pages: int = 50
     max_chars: int = 2_000_000
+    timeout: float = 60.0  # seconds to read one PDF
+    max_memory_mb: int = 1024  # the PDF reader's address space
 
 
 DEFAULT_LIMITS = Limits()
@@ -224,7 +228,7 @@ def pdf_text(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
     """Text of every page through pdfium; pages separated by a form feed.
 
     Counts pages before reading any, and characters as it reads; time and memory are
-    bounded by the caller (``edges/extraction.py`` runs this in a child process)."""
+    bounded by the caller (``edges/reading.py`` runs this in a child process)."""
     if data.lstrip()[:5] != b"%PDF-":
         raise ExtractError("not a PDF (it does not start with %PDF-)")
     if b"%%EOF" not in data[-2048:]:

@@ -1,4 +1,5 @@
-"""Helper processes of the monitor: a fresh interpreter running one of our modules.
+"""Child processes of the monitor (the document reader of ``edges/reading``): a fresh
+interpreter running one of our modules.
 
 Fresh (not forked), so no thread or lock of ours is copied into it, and started with this
 package importable whether it is installed or run from a source tree.

@@ -1,10 +1,10 @@
 """Downloading one document politely and safely: the monitor's only network edge.
 
-One ``httpx.AsyncClient`` is passed in (TLS verified, a real User-Agent, no automatic
-redirects). Each download: conditional headers when we have them, redirects followed by
-hand (http and https only, at most 5), a streamed size cap that stops reading as soon as
-it is passed, and retries with exponential backoff and jitter (stamina) on timeouts,
-connection errors, 429 (honouring Retry-After) and 5xx, never on other 4xx.
+One ``httpx.AsyncClient`` is passed in (TLS verified, a real User-Agent, redirects
+followed by httpx: at most 5, to http and https only). Each download: conditional headers
+when we have them, a streamed size cap that stops reading as soon as it is passed, and
+retries with exponential backoff and jitter (stamina) on timeouts, connection errors, 429
+(honouring Retry-After) and 5xx, never on other 4xx.
 
 Web-archive playback (``raw=True``) returns the archived response as it is: any status,
 redirects not followed, headers kept (``Memento-Datetime`` tells an archived response from
@@ -23,7 +23,6 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import stamina
@@ -248,28 +247,19 @@ async def _get_once(
     raw: bool = False,
     retry_429: bool = True,
 ) -> Download:
-    current = httpx.URL(url)
-    if current.scheme not in ("http", "https"):
+    if httpx.URL(url).scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs are fetched, not {url}")
-    for _ in range(MAX_REDIRECTS + 1):
-        response = await client.send(
-            client.build_request("GET", current, headers=headers), stream=True
-        )
-        try:
-            if response.has_redirect_location and not raw:
-                await _drain(response)
-                location = response.headers.get("location", "")
-                target = current.join(location)
-                if target.scheme not in ("http", "https"):
-                    raise FetchError(
-                        f"redirect from {current} to {location} refused (not http/https)"
-                    )
-                current = target
-                continue
-            return await _finish(response, str(current), max_bytes, raw, retry_429)
-        finally:
-            await response.aclose()
-    raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) from {url}")
+    # An archived redirect is an answer (raw), not a way to go.
+    follow = {"monitor.follow": not raw}
+    request = client.build_request("GET", url, headers=headers, extensions=follow)
+    try:
+        response = await client.send(request, stream=True, follow_redirects=not raw)
+    except httpx.TooManyRedirects as exc:
+        raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) from {url}") from exc
+    try:
+        return await _finish(response, str(response.url), max_bytes, raw, retry_429)
+    finally:
+        await response.aclose()
 
 
 async def _finish(
@@ -315,34 +305,26 @@ async def _finish(
     )
 
 
-class _TrustOnFirstUse(ssl.SSLContext):
-    """Certificates and host names verified as always; the CA bundle (about 25 ms to load)
-    is loaded on the first TLS connection, so a run over plain http never pays for it and
-    a redirect to https is still verified."""
-
-    _trusted = False
-
-    def _trust(self) -> None:
-        if not self._trusted:
-            import certifi
-
-            self.load_verify_locations(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
-            self._trusted = True
-
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
-        self._trust()
-        return super().wrap_socket(*args, **kwargs)
-
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
-        self._trust()
-        return super().wrap_bio(*args, **kwargs)
-
-
 def create_tls_context() -> ssl.SSLContext:
-    """Certificate verification on, with the usual CA bundle: shared by a run's clients."""
-    context = _TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, host names checked
+    """Certificate verification on, with the usual CA bundle: shared by a run's clients
+    (each client making its own would load the bundle once per client)."""
+    import certifi
+
+    cafile = os.environ.get("SSL_CERT_FILE") or certifi.where()
+    context = ssl.create_default_context(cafile=cafile)  # CERT_REQUIRED, host names checked
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
+
+
+async def _refuse_other_schemes(response: httpx.Response) -> None:
+    """A redirect is followed to http and https only (an archived one, not followed, is
+    the answer as it is)."""
+    if response.has_redirect_location and response.request.extensions.get("monitor.follow"):
+        location = response.headers["location"]
+        if response.request.url.join(location).scheme not in ("http", "https"):
+            raise FetchError(
+                f"redirect from {response.request.url} to {location} refused (not http/https)"
+            )
 
 
 async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
@@ -357,11 +339,14 @@ async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
 def make_client(
     *, timeout: float, user_agent: str, concurrency: int, tls: ssl.SSLContext | None = None
 ) -> httpx.AsyncClient:
-    """A client: TLS verified, redirects by hand, a pool as wide as ``concurrency``."""
+    """A client: TLS verified, redirects followed (http and https only, at most
+    ``MAX_REDIRECTS``), a pool as wide as ``concurrency``."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
         headers={"User-Agent": user_agent},
-        follow_redirects=False,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        event_hooks={"response": [_refuse_other_schemes]},
         verify=tls if tls is not None else True,
         limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
     )

@@ -17,13 +17,10 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from monitor.core.jsonform import dumps, loads
+from monitor.core.jsonform import dumps
 from monitor.errors import MonitorError
-
-if TYPE_CHECKING:
-    import subprocess
 
 TEMP_SUFFIX = ".tmp"
 
@@ -175,111 +172,3 @@ def remove_temp_files(directory: Path) -> int:
                 os.unlink(entry.path)
                 removed += 1
     return removed
-
-
-class Writer:
-    """``write_all`` run in a helper process, for a process whose GIL is busy (a fetch run's
-    event loop, downloading and parsing).
-
-    Each system call a thread makes gives up the GIL, and while the event loop is busy,
-    taking it back costs a wait of up to the switch interval. Storing a document takes a
-    dozen calls (folder, temp files, writes, renames), which made storing the slowest stage
-    of a fetch. The helper makes those calls under its own GIL; this process makes two per
-    batch (send it, read the answer). The helper is the same
-    ``write_all``: same temp names (its pid in them, for tidying), same order, same errors.
-    It ends when its input is closed (``close``), after the batch under way, and never
-    renames anything once this process is gone. One batch at a time: one thread's use."""
-
-    def __init__(self) -> None:
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start the helper now (else on the first batch)."""
-        if self._process is None or self._process.poll() is not None:
-            from monitor.edges.children import end, spawn
-
-            end(self._process, kill=True)
-            # Its own process group: a terminal's Ctrl-C is for the monitor to handle.
-            self._process = spawn("monitor.edges.files", str(os.getpid()), process_group=0)
-
-    def write_all(
-        self,
-        files: Sequence[tuple[Path, bytes]],
-        *,
-        durable: bool = True,
-        error: type[MonitorError] = MonitorError,
-        mkdir: bool = False,
-    ) -> None:
-        """As the module's ``write_all``; a helper that dies fails the batch (as a full
-        disk would), and the next batch starts a new one."""
-        if not files:
-            return
-        self.start()
-        assert self._process is not None and self._process.stdin and self._process.stdout
-        request = {"files": [[str(path), len(data)] for path, data in files]}
-        header = dumps({**request, "durable": durable, "mkdir": mkdir}, compact=True)
-        try:
-            _send(self._process.stdin.fileno(), [header.encode() + b"\n", *(d for _, d in files)])
-            answer = loads(self._process.stdout.readline() or b"null")
-        except (OSError, ValueError):
-            answer = None
-        if not isinstance(answer, list) or answer[:1] not in (["ok"], ["error"]):
-            self.close()
-            raise error(f"cannot write {files[0][0]}: the writing process ended unexpectedly")
-        if answer[0] == "error":
-            raise error(str(answer[1]))
-
-    def close(self) -> None:
-        """Let the helper finish and end."""
-        from monitor.edges.children import end
-
-        process, self._process = self._process, None
-        end(process, kill=False)
-
-
-def _send(handle: int, buffers: Sequence[bytes]) -> None:
-    """All of ``buffers``, in as few system calls as the pipe allows."""
-    views = [memoryview(b) for b in buffers if b]
-    first = 0
-    while first < len(views):
-        sent = os.writev(handle, views[first : first + 512])
-        while sent:
-            if sent >= len(views[first]):
-                sent -= len(views[first])
-                first += 1
-            else:
-                views[first], sent = views[first][sent:], 0
-
-
-def _serve() -> None:
-    """The helper (``python -m monitor.edges.files PARENT_PID``): one batch per request
-    on stdin (a JSON line naming the files and their sizes, then their bytes), one answer
-    line on stdout. Signals for the monitor (Ctrl-C, a stop) are its parent's to handle:
-    it finishes the batch under way and ends when its input closes."""
-    import signal
-
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, signal.SIG_IGN)
-    parent = int(sys.argv[1])
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while header := source.readline():
-        request = loads(header)
-        files = [(Path(path), source.read(size)) for path, size in request["files"]]
-        if sum(len(data) for _, data in files) != sum(size for _, size in request["files"]):
-            return  # the parent died mid-request
-        if os.getppid() != parent:
-            return  # orphaned: the store's lock is no longer held for us
-        answer: list[str] = ["ok"]
-        try:
-            write_all(files, durable=request["durable"], mkdir=request["mkdir"])
-        except MonitorError as exc:
-            answer = ["error", str(exc)]
-        sink.write(dumps(answer, compact=True).encode() + b"\n")
-        sink.flush()
-    # Input closed: done. Every file it wrote is closed, so there is nothing to tidy, and
-    # an interpreter's orderly exit would keep its parent waiting ten milliseconds more.
-    os._exit(0)
-
-
-if __name__ == "__main__":
-    _serve()

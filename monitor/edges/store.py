@@ -335,7 +335,10 @@ class Store:
         recorded, and is when the document was first seen; a version older than the newest
         stored one is marked as history (reports do not announce it as news).
         """
-        item = Incoming(profile, raw, kind, content_type, now, url, file, capture)
+        return self.save_one(Incoming(profile, raw, kind, content_type, now, url, file, capture))
+
+    def save_one(self, item: Incoming) -> SaveResult:
+        """``save`` for a document already on its way in (``Incoming``)."""
         (result,) = self.save_batch([item])
         if isinstance(result, StoreError):
             raise result
@@ -357,7 +360,7 @@ class Store:
 
     def plan_batch(self, items: Sequence[Incoming]) -> Batch:
         """What ``save_batch`` would do, without writing: for a caller that holds the lock
-        and writes ``files`` its own way (a fetch run, from a helper process)."""
+        and writes ``files`` its own way (a fetch run, in a thread while it downloads)."""
         planned: dict[str, list[tuple[SnapshotRef, str]]] = {}
         results: list[SaveResult | StoreError] = []
         writes: list[tuple[int, Path, bytes, Path, dict[str, Any]]] = []

@@ -26,9 +26,8 @@ import msgspec
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import KnownCountries, identify
-from monitor.core.extract import extract, sniff
+from monitor.core.extract import Limits
 from monitor.core.jsonform import Malformed, convert
-from monitor.core.parse import parse
 from monitor.core.periods import Clock
 from monitor.core.snapshot import Capture, Outcome, capture_moment, implausible
 from monitor.edges.archive import Archive, Listed, canonical, under, within
@@ -36,6 +35,7 @@ from monitor.edges.fetch import create_tls_context, make_client
 from monitor.edges.state import Ledger
 from monitor.edges.store import Store
 from monitor.errors import ArchiveBlocked, ArchiveError, FetchError, MonitorError
+from monitor.pipeline.documents import read_download
 
 ITU_TEMPLATE = "https://www.itu.int/en/ITU-D/Cybersecurity/Documents/Country_Profiles/{name}.pdf"
 _DOCUMENTS = (".pdf", ".html", ".htm", ".txt")
@@ -181,7 +181,10 @@ async def _backfill(
             results.append(result)
             listed = shared.get(source.url)
             try:
-                await _one(archive, store, source, result, clock, since, until, step, listed)
+                await _one(
+                    archive, store, source, result, clock, since, until, step, config.extract,
+                    listed,
+                )  # fmt: skip
             except ArchiveBlocked:
                 raise  # asking again, even for the next source, would get us firewalled
             except ArchiveError as exc:
@@ -267,6 +270,7 @@ async def _one(
     since: str | None,
     until: str | None,
     step: Callable[[Step], None],
+    limits: Limits,
     listed: list[Listed] | ArchiveError | None = None,
 ) -> None:
     ledger = archive_log(store, result.slug)
@@ -291,7 +295,7 @@ async def _one(
         ):
             result.known += 1
         else:
-            done = await _capture(archive, store, source, capture, result, clock, step)
+            done = await _capture(archive, store, source, capture, result, clock, step, limits)
             if done is None:
                 contiguous = False  # not served: try it again next run
                 continue
@@ -326,8 +330,10 @@ async def _capture(
     result: BackfillResult,
     clock: Clock,
     step: Callable[[Step], None],
+    limits: Limits,
 ) -> Processed | None:
-    """Download, parse and store one capture; None when the archive did not serve it."""
+    """Download, parse and store one capture; None when the archive did not serve it.
+    The capture is read as a fetched document is (``edges/reading``, within ``limits``)."""
 
     def skipped(reason: str) -> Processed:
         result.skipped += 1
@@ -355,21 +361,18 @@ async def _capture(
     step(Step("downloaded", source.country, capture.timestamp))
     filename = PurePosixPath(urlsplit(capture.original).path).name
     try:
-        profile = parse(
-            extract(got.content, content_type=got.content_type, filename=filename),
-            country=source.country,
-        )
-        kind = sniff(got.content, got.content_type, filename)
-        content_type = (got.content_type or "application/octet-stream").split(";")[0].strip()
-        saved = store.save(
-            profile,
+        incoming = await read_download(
             got.content,
-            kind=kind,
-            content_type=content_type,
+            got.content_type,
+            filename,
+            country=source.country,
+            limits=limits,
             now=clock(),
             url=capture.original,
             capture=Capture(capture.timestamp, archive.capture_url(capture)),
         )
+        profile = incoming.profile
+        saved = store.save_one(incoming)
         if saved.outcome is not Outcome.UNCHANGED:
             store.update_state(
                 saved.ref.slug, country=profile.country, iso2=profile.iso2, iso3=profile.iso3

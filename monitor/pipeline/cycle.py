@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -15,7 +14,9 @@ from monitor.config import Config
 from monitor.core.periods import Clock, Period, last_complete_week, week_of
 from monitor.edges import state
 from monitor.edges.store import Store
+from monitor.pipeline.notifying import after_fetch, after_report, stored_by
 from monitor.pipeline.reporting import ReportResult, report
+from monitor.pipeline.stop import Stop
 from monitor.render.text import plural
 
 if TYPE_CHECKING:  # fetching imports httpx: only the jobs that fetch pay for importing it
@@ -46,7 +47,7 @@ def outcome_counts(results: list[FetchResult]) -> str:
 
 
 def fetch_job(
-    config: Config, store: Store, clock: Clock, stop: threading.Event | None = None
+    config: Config, store: Store, clock: Clock, stop: Stop | None = None
 ) -> list[FetchResult]:
     """Fetch every configured source; one log line with the outcome counts and duration.
     ``stop`` abandons the run (the daemon sets it on SIGTERM)."""
@@ -62,6 +63,7 @@ def fetch_job(
     for failed in (r for r in results if r.error):
         log.warning("fetch: %s: %s", failed.country, failed.error)
     state.record_run(snapshots, "fetch", finished=_stamp(clock), outcome=summary)
+    after_fetch(config, store, stored_by(results), clock)
     return results
 
 
@@ -103,6 +105,7 @@ def report_job(
         )
         if not result.email_error:
             state.finalize(snapshots, week.label)
+        after_report(config, store, week, clock)
         digest = result.digest
         outcome = f"{week.label}: {len(digest.changed_countries)} changed"
         log.info(

@@ -3,6 +3,7 @@ importing it)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
@@ -11,43 +12,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from monitor.config import Config, ExtractConfig
+from monitor.config import Config
 from monitor.core.countries import identify
 from monitor.core.diff import Comparison, Side, compare
-from monitor.core.extract import sniff
-from monitor.core.parse import parse
+from monitor.core.extract import DEFAULT_LIMITS, Limits, sniff
 from monitor.core.periods import side
 from monitor.core.profile import Profile
 from monitor.core.refs import split_country
-from monitor.core.snapshot import Outcome, Snapshot, SnapshotRef
-from monitor.edges.extraction import Bounds, extract_document
-from monitor.edges.store import Store, find_country
+from monitor.core.snapshot import Capture, Outcome, Snapshot, SnapshotRef
+from monitor.edges.reading import read_profile
+from monitor.edges.store import Incoming, Store, find_country
 from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
 
 _CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
 
 MAX_LOCAL_BYTES = 50_000_000
-DEFAULT_BOUNDS = Bounds()
 log = logging.getLogger("monitor")
-
-
-def bounds_of(config: Config | None) -> Bounds:
-    """The work allowed on one document, from ``[extract]``."""
-    return Bounds.of(config.extract if config else ExtractConfig())
-
-
-def document_to_profile(
-    data: bytes,
-    *,
-    content_type: str | None = None,
-    filename: str | None = None,
-    country: str | None = None,
-    force_country: bool = False,
-    bounds: Bounds = DEFAULT_BOUNDS,
-) -> Profile:
-    """Bytes of a PDF, HTML page or text file → Profile: extract (bounded), then parse."""
-    text = extract_document(data, content_type, filename, bounds)
-    return parse(text, country=country, force_country=force_country)
 
 
 def read_local(path: Path, limit: int = MAX_LOCAL_BYTES) -> bytes:
@@ -81,20 +61,47 @@ def parse_file(
     path: Path,
     country: str | None = None,
     force_country: bool = False,
-    config: Config | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Profile:
-    """Parse one local document; errors name the file."""
+    """Parse one local document, within ``limits`` (``[extract]``); errors name the file."""
     data = read_local(path)
     try:
-        return document_to_profile(
+        return read_profile(
             data,
             filename=path.name,
             country=country,
             force_country=force_country,
-            bounds=bounds_of(config),
+            limits=limits,
         )
     except MonitorError as exc:
         raise type(exc)(f"{path}: {exc}") from exc
+
+
+async def read_download(
+    content: bytes,
+    content_type: str | None,
+    filename: str,
+    *,
+    country: str,
+    limits: Limits,
+    now: datetime,
+    url: str,
+    capture: Capture | None = None,
+) -> Incoming:
+    """A downloaded document (a fetch's, or a web archive's capture) on its way into the
+    store: read and parsed in a thread, so the event loop goes on downloading (a PDF is
+    read in the bounded reader's child)."""
+    profile = await asyncio.to_thread(
+        read_profile,
+        content,
+        content_type=content_type,
+        filename=filename,
+        country=country,
+        limits=limits,
+    )
+    declared = (content_type or "application/octet-stream").split(";")[0].strip()
+    kind = sniff(content, content_type, filename)
+    return Incoming(profile, content, kind, declared, now, url=url, capture=capture)
 
 
 @dataclass(frozen=True)
@@ -116,17 +123,17 @@ def import_files(
     config: Config | None = None,
 ) -> Iterator[ImportResult]:
     """Backfill history from local documents; one bad file never stops the rest."""
-    bounds = bounds_of(config)
+    limits = config.extract if config else DEFAULT_LIMITS
     for path in paths:
         try:
             data = read_local(path)
             kind = sniff(data, filename=path.name)
-            profile = document_to_profile(
+            profile = read_profile(
                 data,
                 filename=path.name,
                 country=country,
                 force_country=force_country,
-                bounds=bounds,
+                limits=limits,
             )
             saved = store.save(
                 profile,
@@ -160,7 +167,7 @@ class _End:
     stored: bool = True  # a snapshot in the store, not a local file
 
 
-def _end(store: Store, slug: str | None, arg: str) -> _End:
+def _end(store: Store, slug: str | None, arg: str, limits: Limits) -> _End:
     """A ref in the store, the path of a local document (to compare before importing), or
     either prefixed with its country (``uganda:latest``, ``uganda:Uganda.pdf``)."""
     country, explicit = None, False
@@ -169,7 +176,8 @@ def _end(store: Store, slug: str | None, arg: str) -> _End:
         explicit = country is not None
     path = Path(arg)
     if path.is_file():
-        profile = parse_file(path, country=country)  # the title must agree with the prefix
+        # The title must agree with the prefix.
+        profile = parse_file(path, country=country, limits=limits)
         updated = profile.last_updated.isoformat() if profile.last_updated else None
         local = Side(str(path), updated, source=str(path.resolve()))
         return _End(local, profile, profile.slug, explicit, stored=False)
@@ -201,7 +209,9 @@ def compare_stored(store: Store, country: str, old: str, new: str) -> Comparison
     return compare_snapshots(store.load(old_ref), store.load(new_ref))
 
 
-def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
+def compare_refs(
+    store: Store, country: str, old: str, new: str, limits: Limits = DEFAULT_LIMITS
+) -> Comparison:
     """``monitor diff COUNTRY OLD NEW``: refs or local files on either side.
 
     Both sides are COUNTRY's unless one is named as another country's explicitly
@@ -216,7 +226,7 @@ def compare_refs(store: Store, country: str, old: str, new: str) -> Comparison:
     except SnapshotNotFound:
         if not all(Path(arg).is_file() or split_country(arg)[0] for arg in (old, new)):
             raise
-    ends = (_end(store, slug, old), _end(store, slug, new))
+    ends = (_end(store, slug, old, limits), _end(store, slug, new, limits))
     expected = slug or identify(country).slug
     for arg, end in zip((old, new), ends, strict=True):
         if end.slug != expected and not end.explicit:

@@ -1,28 +1,21 @@
-"""One fetch run over every configured source: download → extract → parse → store.
+"""One fetch run over every configured source: download → read → parse → store.
 
-Three stages overlap, so a run costs what the network costs:
-- downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time);
-- each document is extracted and parsed in the extraction child process (bounded in time
-  and memory, and on the other core), which the event loop feeds as documents arrive;
-- what is ready is committed in batches: planned on the loop, written as one group commit
-  by a helper process (``Writer``: a dozen system calls per document, each a wait for the
-  GIL in this busy process, become two per batch, waited for by a thread that needs the
-  GIL only to hand the answer back); every source's bookkeeping (validators, last check,
-  failures) is written once, at the end, so a run of 304s writes one small file, not one
-  per source.
-One source's failure never stops the others.
+Downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time).
+Each document is read and parsed in a worker thread (``asyncio.to_thread``) through
+``edges/reading``, which sends PDFs to its bounded child process; what is ready is
+committed in batches (planned on the loop, written as one group commit in a thread).
+Every source's bookkeeping (validators, last check, failures) is written once, at the
+end, so a run of 304s writes one small file, not one per source. One source's failure
+never stops the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import ssl
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -31,14 +24,15 @@ from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import KnownCountries, identify
-from monitor.core.extract import sniff
 from monitor.core.snapshot import Outcome, SaveResult, public_url, scrubbed
-from monitor.edges.extraction import Bounds, Extractor
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
-from monitor.edges.files import Writer
+from monitor.edges.files import write_all
+from monitor.edges.reading import stop_reader
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
+from monitor.pipeline.documents import read_download
+from monitor.pipeline.stop import Stop
 
 if TYPE_CHECKING:
     from monitor.core.periods import Clock
@@ -91,7 +85,7 @@ def fetch_all(
     *,
     clock: Clock,
     on_done: Callable[[FetchResult], None] | None = None,
-    stop: threading.Event | None = None,
+    stop: Stop | None = None,
 ) -> list[FetchResult]:
     """Fetch every source; results in the order of ``sources``. Setting ``stop`` (the
     daemon does, on SIGTERM) abandons the downloads under way: nothing partial is kept."""
@@ -128,47 +122,35 @@ class _Run:
     ) -> None:
         self.config, self.store, self.sources = config, store, list(sources)
         self.clock, self.on_done = clock, on_done
-        self.bounds = Bounds.of(config.extract)
         self.results: list[FetchResult | None] = [None] * len(self.sources)
-        # Waits for the writing helper's answers, off the loop.
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-writer")
         self.ready: asyncio.Queue[_Ready | None] = asyncio.Queue()
         self.parsing: list[asyncio.Future[None]] = []
         self.states: dict[str, CountryState] = {}
         self.stored: set[str] = set()
-        self.files = Writer()
-        self.extractor = Extractor(self.bounds)
 
-    async def go(self, stop: threading.Event | None) -> list[FetchResult]:
-        loop = asyncio.get_running_loop()
+    async def go(self, stop: Stop | None) -> list[FetchResult]:
         queue: asyncio.Queue[tuple[int, SourceConfig]] = asyncio.Queue()
         for index, source in enumerate(self.sources):
             queue.put_nowait((index, source))
         # The caller holds the store lock for the whole run: another monitor process waits
         # for the run to end.
+        self.states = self.store.read_states()
+        self.stored = set(self.store.countries())
+        committer = asyncio.ensure_future(self._commit_loop())
         try:
-            self.states = self.store.read_states()
-            self.stored = set(self.store.countries())
-            await loop.run_in_executor(self.writer, self.files.start)
-            committer = asyncio.ensure_future(self._commit_loop())
-            warming = asyncio.ensure_future(self.extractor.warm_up())
             await self._download_all(queue, stop)
-            with contextlib.suppress(MonitorError):
-                await warming  # a child that cannot start says so on the first document
             await asyncio.gather(*self.parsing)
             self.ready.put_nowait(None)
             await committer
-            self._write_bookkeeping()  # this thread holds the lock; one small file
         finally:
-            await self.extractor.aclose()
-            await loop.run_in_executor(self.writer, self.files.close)
-            self.writer.shutdown(wait=True)
+            await asyncio.to_thread(stop_reader)  # a run leaves no process behind
+        self._write_bookkeeping()  # this thread holds the lock; one small file
         return [r for r in self.results if r is not None]
 
     async def _download_all(
-        self, queue: asyncio.Queue[tuple[int, SourceConfig]], stop: threading.Event | None
+        self, queue: asyncio.Queue[tuple[int, SourceConfig]], stop: Stop | None
     ) -> None:
-        tls = create_tls_context()  # one for the run's clients; its CA bundle loads lazily
+        tls = create_tls_context()  # one for the run's clients
         workers = min(self.config.fetch.concurrency, len(self.sources))
         downloads: asyncio.Future[Any] = asyncio.gather(
             *(self._download_worker(queue, tls) for _ in range(workers))
@@ -176,13 +158,18 @@ class _Run:
         if stop is None:
             await downloads
             return
-        watch = asyncio.ensure_future(_until(stop))
-        await asyncio.wait([downloads, watch], return_when=asyncio.FIRST_COMPLETED)
-        if watch.done():  # a stop request abandons the downloads under way
-            downloads.cancel()
-            log.info("fetch: stopping; downloads under way are abandoned")
-        watch.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        loop = asyncio.get_running_loop()
+
+        def abandon() -> None:  # a stop request abandons the downloads under way
+            if not downloads.done():
+                log.info("fetch: stopping; downloads under way are abandoned")
+                downloads.cancel()
+
+        def wake() -> None:  # in the thread that set ``stop``
+            with contextlib.suppress(RuntimeError):  # the run ended meanwhile
+                loop.call_soon_threadsafe(abandon)
+
+        with stop.calling(wake), contextlib.suppress(asyncio.CancelledError):
             await downloads
 
     async def _download_worker(
@@ -247,21 +234,19 @@ class _Run:
         self.ready.put_nowait(ready)
 
     async def _incoming(self, source: SourceConfig, got: Download) -> Incoming:
-        """Extract and parse one download (in the extraction child)."""
+        """Read and parse one download, in a thread (a PDF in the bounded reader)."""
         assert got.content is not None
         filename = (
             PurePosixPath(urlsplit(got.url).path).name
             or PurePosixPath(urlsplit(source.url).path).name
         )
-        profile = await self.extractor.read_profile(
-            got.content, got.content_type, filename, source.country
-        )
-        return Incoming(
-            profile,
+        return await read_download(
             got.content,
-            sniff(got.content, got.content_type, filename),
-            (got.content_type or "application/octet-stream").split(";")[0].strip(),
-            self.clock(),
+            got.content_type,
+            filename,
+            country=source.country,
+            limits=self.config.extract,
+            now=self.clock(),
             url=got.url,
         )
 
@@ -286,17 +271,14 @@ class _Run:
                     self.on_done(result)
 
     async def _commit(self, batch: list[_Ready], when: datetime) -> list[FetchResult]:
-        """Save the batch's documents in one group commit: planned here, written by the
-        helper process (a thread of ours only waits for its answer, never for the GIL);
-        their bookkeeping is kept in memory and written once, at the end of the run."""
+        """Save the batch's documents in one group commit: planned here (under the run's
+        lock), written in a thread while the downloads go on; their bookkeeping is kept in
+        memory and written once, at the end of the run."""
         planned = self.store.plan_batch([r.incoming for r in batch if r.incoming])
         outcomes = planned.results
         if planned.files:
-            write = functools.partial(
-                self.files.write_all, planned.files, error=StoreError, mkdir=True
-            )
             try:
-                await asyncio.get_running_loop().run_in_executor(self.writer, write)
+                await asyncio.to_thread(write_all, planned.files, error=StoreError, mkdir=True)
             except StoreError as exc:
                 outcomes = planned.failed(exc)
         saved = iter(outcomes)
@@ -366,8 +348,3 @@ class _Run:
                 "last_modified": ready.got.last_modified,
             }
         return fields
-
-
-async def _until(event: threading.Event) -> None:
-    while not event.is_set():
-        await asyncio.sleep(0.1)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from monitor.core.periods import period_named, week_of
+from monitor.core.subscriptions import Subscription
 from monitor.core.summary import summarise
 from monitor.edges.store import Store, find_country
 from monitor.errors import SnapshotNotFound
 from monitor.pipeline.gathering import Gathered, from_histories
 from monitor.pipeline.history import History, all_histories, country_history
+from monitor.pipeline.notifying import chosen_feed
 from monitor.pipeline.reporting import build_digest
 from monitor.render.feed import atom_feed
 from monitor.render.html import country_html, digest_html, index_html, overview_html
@@ -52,7 +54,18 @@ def digest_page(store: Store, label: str, now: datetime, history: History = coun
 
 
 def feed(
-    store: Store, base_url: str, now: datetime, weeks: int, history: History = country_history
+    store: Store,
+    base_url: str,
+    now: datetime,
+    weeks: int,
+    history: History = country_history,
+    chosen: tuple[Subscription, str] | None = None,
 ) -> str:
-    """The Atom feed of the changes seen in the last ``weeks`` ISO weeks (``feed_weeks``)."""
-    return atom_feed(_gathered(store, history).feed, base_url, now, weeks)
+    """The Atom feed of the changes seen in the last ``weeks`` ISO weeks (``feed_weeks``);
+    with ``chosen`` (a query as a subscription, and the feed's path), only what it selects."""
+    found = _gathered(store, history)
+    if chosen is None:
+        return atom_feed(found.feed, base_url, now, weeks)
+    subscription, path = chosen
+    items = chosen_feed(found.histories, subscription)
+    return atom_feed(items, base_url, now, weeks, name=path.partition("?")[2], self_path=path)

@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.core.periods import CountryHistory, Digest, Period, make_digest, period_named
+from monitor.core.periods import (
+    CountryHistory,
+    Digest,
+    Period,
+    make_digest,
+    period_named,
+    week_of,
+)
 from monitor.core.refs import parse_period
 from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
@@ -17,6 +24,7 @@ from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 from monitor.pipeline.gathering import Gathered, gather
 from monitor.pipeline.history import all_histories, checked_in, failures
+from monitor.pipeline.notifying import chosen_feed
 from monitor.render.feed import atom_feed
 from monitor.render.html import (
     country_html,
@@ -79,6 +87,8 @@ def write_reports(
     remove_temp_files(root / "countries")
     pages = root / "countries"
     needed = min(since or period.start, period.start)
+    if config.notify:  # the subscriptions' feeds need every event of the feed's weeks
+        needed = min(needed, week_of(now).start - timedelta(days=7 * config.reports.feed_weeks))
     found = gathered
     if found is None or not found.covers(needed):
         # a week more than needed: the daemon's next report (the week before) reuses it
@@ -97,8 +107,15 @@ def write_reports(
         (path, digest_html(digest, summary)),
         (root / "overview.html", overview_html(list(found.nows.values()), found.marks, now)),
         (root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept)),
-        (root / "index.html", index_html(sorted(weeks), found.histories, found.nows, now)),
     ]
+    for subscription in config.notify:  # names are checked to be safe file names
+        where = f"feeds/{subscription.name}.atom"
+        items = chosen_feed(found.histories, subscription)
+        text = atom_feed(
+            items, base or "../", now, weeks_kept, name=subscription.name, self_path=where
+        )
+        files.append((root / where, text))
+    files.append((root / "index.html", index_html(sorted(weeks), found.histories, found.nows, now)))
     _publish(files)
     found.remember()
     return ReportResult(

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.core.periods import Event, week_of
+from monitor.render.notifications import change_line, headline
 from monitor.render.templating import render
-from monitor.render.text import change_text, plural, side_label
+from monitor.render.text import change_text, side_label
 
 CHANGES_SHOWN = 20  # per entry; the rest are counted
 
@@ -37,16 +38,23 @@ def feed_item(event: Event) -> FeedItem:
     lines += [change_text(c) for c in changes[:CHANGES_SHOWN]] or ["no field changed"]
     if len(changes) > CHANGES_SHOWN:
         lines.append(f"… and {len(changes) - CHANGES_SHOWN} more")
-    title = f"{event.country}: {plural(len(changes), 'change')} ({new})"
+    title = headline(event.country, [change_line(c) for c in changes])
     return FeedItem(event.slug, event.ref, event.seen_at, title, "\n".join(lines))
 
 
 def atom_feed(
-    items: Sequence[FeedItem], base_url: str, generated_at: datetime, weeks: int = 12
+    items: Sequence[FeedItem],
+    base_url: str,
+    generated_at: datetime,
+    weeks: int = 12,
+    *,
+    name: str = "",
+    self_path: str = "feed.atom",
 ) -> str:
     """Valid Atom (``templates/feed.atom``, autoescaped): one entry per change event
     (country + snapshot) seen in the last ``weeks`` ISO weeks, stable ids, each change with
-    its values; links are absolute when ``base_url`` (ending in ``/``) is given."""
+    its values; links are absolute when ``base_url`` (ending in ``/``) is given. ``name``
+    titles a feed of one subscription or query, found at ``self_path``."""
     oldest = week_of(generated_at).start - timedelta(days=7 * (weeks - 1))
     shown = sorted(
         (i for i in items if i.seen_at >= oldest),
@@ -55,7 +63,9 @@ def atom_feed(
     )
     entries = [(item, week_of(item.seen_at).label) for item in shown]
     updated = shown[0].seen_at if shown else generated_at
-    return render("feed.atom", entries=entries, base=base_url, updated=updated)
+    return render(
+        "feed.atom", entries=entries, base=base_url, updated=updated, name=name, path=self_path
+    )
 
 
 def feed_items(events: Sequence[Event]) -> list[FeedItem]:

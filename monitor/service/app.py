@@ -30,7 +30,7 @@ from monitor.core.refs import Exactness, exactness, parse_period
 from monitor.core.snapshot import Snapshot
 from monitor.edges.store import FileIdentity, Store
 from monitor.errors import MonitorError, SnapshotNotFound
-from monitor.pipeline import pages, views
+from monitor.pipeline import notifying, pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
 from monitor.pipeline.history import country_history
 from monitor.render.errorpage import error_html
@@ -143,10 +143,25 @@ class Service:
         return RedirectResponse(f"/{week}.html", status_code=308)
 
     def feed(self, request: Request) -> Response:
+        """The whole feed, or with ``?country=KE&field=national_cirt&kind=indicator`` (each
+        repeatable; a country may be a region) only what that query selects. Links go to
+        ``serve.base_url`` (relative without it), never to the request's host."""
         weeks, base = self.config.reports.feed_weeks, self.config.serve.base_url
-        body = self.whole(
-            "feed", lambda: pages.feed(self.store, base, self.clock(), weeks, self.history)
-        )
+        params = request.query_params
+        if not any(k in params for k in ("country", "field", "kind")):
+            body = self.whole(
+                "feed", lambda: pages.feed(self.store, base, self.clock(), weeks, self.history)
+            )
+            return Response(body, media_type="application/atom+xml", headers=_moving())
+        wanted = [params.getlist(k) for k in ("country", "field", "kind")]
+        for value in (v for values in wanted for v in values):
+            checked(value)
+        try:
+            subscription = notifying.query(*wanted)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        chosen = (subscription, f"feed.atom?{request.url.query}")
+        body = pages.feed(self.store, base, self.clock(), weeks, self.history, chosen)
         return Response(body, media_type="application/atom+xml", headers=_moving())
 
     def diff_page(self, request: Request) -> Response:
