@@ -7,7 +7,10 @@ the request head is refused with 400 past ``max_header_bytes`` (read 64 KB at a 
 a 100 MB header never sits in memory), a connection that has not sent a whole head within
 ``header_timeout`` seconds is closed, connections past ``max_connections`` are closed as
 they come, and an error the event loop reports (``accept()`` out of file descriptors) is
-logged at most once a second, with a count.
+logged at most once a second, with a count. What h11 costs against httptools: 0.77 to
+0.98 of the diff requests a second in three runs of benchmarks/bench_hostile.py; against
+that, a 100 MB header is answered after 3.75 MB (the socket buffers) with the server at
+71 MB at its peak, where httptools read all 100 MB in 12 to 25 s and peaked at 262 MB.
 """
 
 from __future__ import annotations
