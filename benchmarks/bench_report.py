@@ -74,6 +74,21 @@ def version(n: int) -> str:
     )
 
 
+def fill(store: Store, names: list[str], versions: int) -> None:
+    """Each country's ``versions`` versions, seen a week apart up to WEEK."""
+    texts = [version(n).encode() for n in range(versions)]
+    for name in names:
+        for n, raw in enumerate(texts):
+            seen = WEEK.start - timedelta(days=7 * (versions - 1 - n)) + timedelta(hours=6)
+            store.save(
+                parse(extract(raw), country=name, force_country=True),
+                raw,
+                kind="text",
+                content_type="text/plain",
+                now=seen,
+            )
+
+
 def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--countries", type=int, default=200)
@@ -86,17 +101,7 @@ def main() -> None:
             {"storage": {"snapshots": f"{tmp}/snapshots", "reports": f"{tmp}/reports"}}, None
         )
         store = Store(config.storage.snapshots)
-        texts = [version(n).encode() for n in range(opts.versions)]
-        for name in names:
-            for n, raw in enumerate(texts):
-                seen = WEEK.start - timedelta(days=7 * (opts.versions - 1 - n)) + timedelta(hours=6)
-                store.save(
-                    parse(extract(raw), country=name, force_country=True),
-                    raw,
-                    kind="text",
-                    content_type="text/plain",
-                    now=seen,
-                )
+        fill(store, names, opts.versions)
         now = datetime(2026, 11, 23, tzinfo=UTC)
         (Path(tmp) / "config.toml").write_text(
             '[storage]\nsnapshots = "snapshots"\nreports = "reports"\n', encoding="utf-8"

@@ -62,3 +62,8 @@ class StateError(StoreError):
 
 class ExportError(MonitorError):
     """An export (CSV, JSON Lines, SQLite) could not be written."""
+
+
+class QuestionError(MonitorError):
+    """A search, changes or compare asked in a way that cannot be answered (no words to look
+    for, a date that is no date, one country to compare)."""

@@ -68,6 +68,11 @@ def targets(base: str) -> list[str]:
         "/api/countries/iraq",
         "/api/countries/iraq/snapshots/latest",
         "/api/countries/iraq/diff/first/latest",
+        "/search?q=CIRT",
+        "/api/search?q=CIRT",
+        "/api/changes",
+        "/api/overview",
+        "/feed.atom?country=IQ",
         "/nothing",
         "/api/nothing",
         "/countries/irak",
@@ -129,6 +134,7 @@ def test_every_answer_has_security_headers_and_pages_a_strict_csp(plain):
         )
         assert policy["default-src"] == "'none'"
         assert policy["frame-ancestors"] == "'none'"
+        assert policy["form-action"] == "'self'"  # the search form, to this service only
         assert "unsafe" not in answer.headers["content-security-policy"]
         # exactly the page's own inline elements are allowed, by hash
         for kind in ("script", "style"):

@@ -130,14 +130,19 @@ def output_option(help: str) -> Any:
     )
 
 
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs.",
-)
+def formats_option(choices: list[str], help: str) -> Any:
+    """``--format`` among ``choices``, text by default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
+format_option = formats_option(["text", "json"], "text for people, json for programs.")
 
 
 def invoked_as() -> str:

@@ -253,6 +253,52 @@ def suggest(query: str, known: list[str], limit: int = 3) -> list[str]:
     return [lowered[h] for h in hits]
 
 
+REGION = "region:"  # region:africa, region:western-asia, region:145
+
+# UN M49's own names where CLDR (and so ICU) prints a shorter one
+_M49_NAMES = {
+    "south-eastern-asia": "035",
+    "australia-and-new-zealand": "053",
+    "micronesia": "057",
+    "latin-america-and-the-caribbean": "419",
+}
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    """Region names (slugs, as CLDR's English names them, and UN M49's own) and M49 codes
+    → ICU region code. ICU's region data is CLDR's territory containment, which follows UN
+    M49 (continents, sub-regions, and groupings such as Sub-Saharan Africa)."""
+    import icu
+
+    english = icu.Locale("en")
+    found: dict[str, str] = {}
+    for kind in (icu.URegionType.CONTINENT, icu.URegionType.SUBCONTINENT, icu.URegionType.GROUPING):
+        for region in icu.Region.getAvailable(kind):
+            code = str(region)
+            found[slugify(icu.Locale("und", code).getDisplayCountry(english))] = code
+            found[code.lower()] = code
+    return {**found, **{name: code for name, code in _M49_NAMES.items() if code in found.values()}}
+
+
+def region_codes(name: str) -> frozenset[str] | None:
+    """The ISO alpha-2 codes of the countries in a UN M49 region (``africa``,
+    ``western-asia``, ``sub-saharan-africa``, ``145``; with or without ``region:``); None
+    when no region has that name."""
+    import icu
+
+    code = _regions().get(slugify(name.strip().removeprefix(REGION)))
+    if code is None:
+        return None
+    region = icu.Region.getInstance(code)
+    return frozenset(str(t) for t in region.getContainedRegions(icu.URegionType.TERRITORY))
+
+
+def region_names() -> list[str]:
+    """Every region name ``region_codes`` knows (for an error message)."""
+    return sorted(name for name in _regions() if not name[:1].isdigit())
+
+
 class KnownCountries:
     """The countries a caller knows (a store's, a config's sources), and the one rule for
     finding the one a user typed: its slug, ISO alpha-2 or alpha-3 code, its name or any
@@ -297,49 +343,33 @@ class KnownCountries:
             self._codes.get(spelled.iso2) if spelled.iso2 else None
         )
 
+    def in_region(self, name: str) -> tuple[Country, ...]:
+        """The known countries in a UN M49 region (``countries_in``: ``region:africa``), by
+        name; ``LookupError`` when no region has that name."""
+        codes = countries_in(name)
+        inside = (
+            c for c in self.countries if (c.iso2 or identify(c.name).iso2 or "").upper() in codes
+        )
+        return tuple(sorted(inside, key=lambda c: c.name))
+
     def suggest(self, query: str, limit: int = 3) -> list[str]:
         """Known names (or slugs) close to a mistyped ``query``."""
         names = [c.slug for c in self.countries] + [c.name for c in self.countries]
         return suggest(query.strip(), names, limit)
 
 
-# Regions a subscription may name (``region:africa``): continents as pycountry-convert
-# (a maintained table over ISO 3166) assigns them; "americas" is both.
-REGIONS = {
-    "africa": ("AF",),
-    "asia": ("AS",),
-    "europe": ("EU",),
-    "north-america": ("NA",),
-    "south-america": ("SA",),
-    "americas": ("NA", "SA"),
-    "oceania": ("OC",),
-}
-
-
 def countries_in(name: str) -> set[str]:
-    """The ISO 3166-1 alpha-2 codes a name stands for: ``region:africa`` → every African
-    country, a country's name or code → its own code. ``LookupError`` for neither."""
-    if name.lower().startswith("region:"):
-        region = name.split(":", 1)[1].strip().lower().replace(" ", "-")
-        if region not in REGIONS:
-            known = ", ".join(f"region:{r}" for r in REGIONS)
-            raise LookupError(f"{name!r} is no region (known: {known})")
-        return _continent_members(REGIONS[region])
+    """The ISO 3166-1 alpha-2 codes a name stands for: ``region:africa`` → every country of
+    that UN M49 region (``region_codes``), a country's name or code → its own code.
+    ``LookupError`` for neither."""
+    if name.strip().lower().startswith(REGION):
+        codes = region_codes(name)
+        if codes is None:
+            close = suggest(name.strip()[len(REGION) :], region_names())
+            hint = f"; did you mean {', '.join(REGION + c for c in close)}?" if close else ""
+            raise LookupError(f"{name!r} is no region (UN M49 regions and sub-regions){hint}")
+        return set(codes)
     country = identify(name)
     if country.iso2 is None:
         raise LookupError(f"{name!r} is no country in ISO 3166")
     return {country.iso2}
-
-
-def _continent_members(continents: tuple[str, ...]) -> set[str]:
-    import pycountry
-    from pycountry_convert import country_alpha2_to_continent_code
-
-    members = set()
-    for record in pycountry.countries:
-        try:
-            if country_alpha2_to_continent_code(record.alpha_2) in continents:
-                members.add(record.alpha_2)
-        except KeyError:  # Antarctica's territories and a few others have no continent
-            continue
-    return members

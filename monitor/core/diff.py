@@ -324,7 +324,7 @@ def _arrow(old: Any, new: Any) -> str:
     return f"{'—' if old is None else old} → {'—' if new is None else new}"
 
 
-def _section_key(group: str) -> tuple[int, ...]:
+def number_order(group: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in group.split("."))
     except ValueError:
@@ -335,7 +335,7 @@ def _order(change: Change) -> tuple[Any, ...]:
     rank = _GROUP_ORDER.get(change.group, 3)
     return (
         rank,
-        _section_key(change.group) if rank == 3 else (),
+        number_order(change.group) if rank == 3 else (),
         _FIELD_ORDER.get(change.field, 99),
         change.field,
         change.kind,

@@ -98,6 +98,20 @@ def pick(refs: Sequence[SnapshotRef], text: str, slug: str) -> SnapshotRef:
     raise SnapshotNotFound(f"{slug}: no snapshot {text!r}; stored: {listed(refs)}")
 
 
+def as_of(refs: Sequence[SnapshotRef], text: str, slug: str) -> SnapshotRef:
+    """The version a country had at a date (``2016``, ``2016-02``, ``2016-02-10``): the
+    newest dated on or before it; any other ref as ``pick`` reads it."""
+    ref = parse_ref(text)
+    if ref is None or ref.prefix is None or ref.revision is not None:
+        return pick(refs, text, slug)
+    found = [r for r in refs if r.key[: len(ref.prefix)] <= ref.prefix]
+    if not found:
+        raise SnapshotNotFound(
+            f"{slug}: nothing stored on or before {text}; stored: {listed(refs)}"
+        )
+    return found[-1]
+
+
 def _within(key: str, ref: Ref) -> bool:
     assert ref.prefix is not None
     return key == ref.prefix if ref.day else key.startswith(f"{ref.prefix}-")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core import refs as grammar
-from monitor.core.countries import Country, KnownCountries, slugify
+from monitor.core.countries import REGION, Country, KnownCountries, slugify
 from monitor.core.jsonform import convert, dumps, loads
 from monitor.core.profile import Profile, from_stored, to_dict
 from monitor.core.snapshot import (
@@ -476,3 +476,20 @@ def find_country(store: Store, query: str) -> str:
     if not known.countries:
         hint = f"; the store {store.root} is empty (run `monitor fetch` or `monitor import`)"
     raise SnapshotNotFound(f"no country {query!r} in the store{hint}")
+
+
+def find_countries(store: Store, queries: Sequence[str]) -> list[str]:
+    """The stored countries a list of names means, in order, each once: a country as
+    ``find_country`` reads it, or every stored country of a UN M49 region
+    (``region:africa``, ``region:western-asia``; ``core/countries.region_codes``)."""
+    slugs: list[str] = []
+    for query in queries:
+        if not query.strip().lower().startswith(REGION):
+            slugs.append(find_country(store, query))
+            continue
+        try:
+            inside = store.known_countries().in_region(query)
+        except LookupError as exc:
+            raise SnapshotNotFound(str(exc)) from exc
+        slugs.extend(c.slug for c in inside if store.refs(c.slug))
+    return list(dict.fromkeys(slugs))

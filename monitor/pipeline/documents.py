@@ -189,24 +189,39 @@ def _end(store: Store, slug: str | None, arg: str, limits: Limits) -> _End:
     return _End(side(snap), snap.profile, slug, explicit)
 
 
-def compare_snapshots(old: Snapshot, new: Snapshot) -> Comparison:
-    """Two stored snapshots of one country, compared: what ``monitor diff`` prints for refs."""
-    return compare(
-        old.ref.slug, new.profile.country, (side(old), old.profile), (side(new), new.profile)
-    )
+def compare_snapshots(old: Snapshot, new: Snapshot, slug: str | None = None) -> Comparison:
+    """Two stored snapshots compared: what ``monitor diff`` prints for refs. Of two
+    countries (``monitor diff kenya latest uganda:latest``; ``slug`` is the one the command
+    named), the heading says so and each ref names its country."""
+    ends = [(side(old), old.profile), (side(new), new.profile)]
+    name = new.profile.country
+    if old.ref.slug != new.ref.slug:
+        name = f"{old.profile.country} → {new.profile.country} (two countries)"
+        for index, snap in enumerate((old, new)):
+            prefixed = replace(ends[index][0], ref=f"{snap.ref.slug}:{snap.ref.name}")
+            ends[index] = (prefixed, snap.profile)
+    return compare(slug or old.ref.slug, name, ends[0], ends[1])
 
 
-def resolve_pair(store: Store, country: str, old: str, new: str) -> tuple[SnapshotRef, SnapshotRef]:
-    """A country and two refs → the two stored versions they name. Refs only, never paths:
-    what the HTTP service accepts (a ref that names no snapshot is ``SnapshotNotFound``)."""
+def resolve_pair(
+    store: Store, country: str, old: str, new: str
+) -> tuple[str, SnapshotRef, SnapshotRef]:
+    """A country and two refs → its slug and the two stored versions they name; either ref
+    may be another country's (``uganda:latest``). Refs only, never paths: what the HTTP
+    service accepts (a ref that names no snapshot is ``SnapshotNotFound``)."""
     slug = find_country(store, country)
-    return store.find_ref(slug, old), store.find_ref(slug, new)
+
+    def resolved(arg: str) -> SnapshotRef:
+        other, ref = split_country(arg)
+        return store.find_ref(find_country(store, other) if other else slug, ref)
+
+    return slug, resolved(old), resolved(new)
 
 
 def compare_stored(store: Store, country: str, old: str, new: str) -> Comparison:
     """``monitor diff COUNTRY OLD NEW`` for two refs; no local file is ever read."""
-    old_ref, new_ref = resolve_pair(store, country, old, new)
-    return compare_snapshots(store.load(old_ref), store.load(new_ref))
+    slug, old_ref, new_ref = resolve_pair(store, country, old, new)
+    return compare_snapshots(store.load(old_ref), store.load(new_ref), slug)
 
 
 def compare_refs(
@@ -218,7 +233,10 @@ def compare_refs(
     (``monitor diff kenya latest uganda:latest``); such a comparison says so in its heading.
     A local file of another country given as a plain path is an error naming both.
     """
-    if not any(Path(arg).is_file() or split_country(arg)[0] for arg in (old, new)):
+    files = any(Path(arg).is_file() or Path(split_country(arg)[1]).is_file() for arg in (old, new))
+    if not files and (
+        not any(split_country(arg)[0] for arg in (old, new)) or store_has(store, country)
+    ):
         return compare_stored(store, country, old, new)  # what the HTTP service answers
     slug = None
     try:
@@ -240,6 +258,14 @@ def compare_refs(
         name = f"{first.profile.country} → {second.profile.country} (two countries)"
         first, second = (_prefixed(first), _prefixed(second))
     return compare(expected, name, (first.side, first.profile), (second.side, second.profile))
+
+
+def store_has(store: Store, country: str) -> bool:
+    try:
+        find_country(store, country)
+    except SnapshotNotFound:
+        return False
+    return True
 
 
 def _prefixed(end: _End) -> _End:

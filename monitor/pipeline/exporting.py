@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from monitor.edges.store import Store, find_country
+from monitor.edges.store import Store, find_countries
 from monitor.pipeline.history import all_histories
 
 
@@ -14,7 +14,7 @@ def export(store: Store, fmt: str, countries: Sequence[str], path: Path | None) 
     """Write the export to ``path``, or return it as text (CSV and JSON Lines only)."""
     from monitor.edges import export as writers
 
-    slugs = [find_country(store, query) for query in countries] if countries else None
+    slugs = find_countries(store, countries) if countries else None
     histories = all_histories(store, dict.fromkeys(slugs) if slugs else None)
     if fmt == "sqlite":
         assert path is not None, "the CLI asks for -o with sqlite"

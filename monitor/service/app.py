@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -28,11 +29,13 @@ from monitor.core.jsonform import dumps
 from monitor.core.periods import Clock, CountryHistory
 from monitor.core.refs import Exactness, exactness, parse_period
 from monitor.core.snapshot import Snapshot
+from monitor.edges.index import Index
 from monitor.edges.store import FileIdentity, Store
-from monitor.errors import MonitorError, SnapshotNotFound
-from monitor.pipeline import notifying, pages, views
+from monitor.errors import MonitorError, QuestionError, SnapshotNotFound
+from monitor.pipeline import analysis, notifying, pages, views
 from monitor.pipeline.documents import compare_snapshots, resolve_pair
 from monitor.pipeline.history import country_history
+from monitor.render import analysis as forms
 from monitor.render.errorpage import error_html
 from monitor.render.html import to_html
 from monitor.render.json_forms import snapshot_data, to_json
@@ -96,6 +99,9 @@ class Service:
         self.tags: Bounded[tuple[str, FileIdentity, FileIdentity], str] = Bounded(cache_size)
         self.histories: Bounded[tuple[FileIdentity | None, ...], CountryHistory] = Bounded(512)
         self.wholes: Bounded[tuple[object, ...], str] = Bounded(16)
+        self.search_index: Index | None = None
+        self.searches: Bounded[tuple[int, str], bytes] = Bounded(256)
+        self.index_lock = threading.Lock()  # one SQLite connection, one thread at a time
 
     def history(self, store: Store, slug: str) -> CountryHistory:
         """A country's history (every consecutive pair diffed), made again only when one of
@@ -169,6 +175,79 @@ class Service:
     def diff_page(self, request: Request) -> Response:
         return self._diff(request, "diff.html")
 
+    def search_page(self, request: Request) -> Response:
+        query = request.query_params.get("q", "")
+        checked_query(query)
+        if not query.strip():
+            return _page(forms.search_html("", None))
+        try:
+            answer = self._search(request, query)
+        except QuestionError as exc:
+            return _page(forms.search_html(query, None, str(exc)))
+        return _page(forms.search_html(query, answer.hits))
+
+    # -- the analyst's questions: exactly what the CLI's --format json prints ------------
+
+    def _search(self, request: Request, query: str) -> analysis.SearchAnswer:
+        params = request.query_params
+        with self.index_lock:
+            return analysis.search(
+                self.store,
+                query,
+                params.getlist("country"),
+                params.get("section"),
+                params.get("from"),
+                params.get("to"),
+                index=self._index(),
+            )
+
+    def _index(self) -> Index:
+        if self.search_index is None:
+            self.search_index = Index(self.store)
+        return self.search_index
+
+    def api_search(self, request: Request) -> Response:
+        """Answers are kept per query until the index changes: a search's cost is mostly
+        rendering its JSON (about 4 ms for 200 hits, bench_search.py), a repeated one costs
+        the check that the store has nothing new (one stat per country)."""
+        query = request.query_params.get("q", "")
+        checked_query(query)
+        with self.index_lock:
+            key = (self._index().fresh(), str(request.url.query))
+        body = self.searches.get(key)
+        if body is None:
+            answer = self._search(request, query)
+            body = self.searches.put(key, forms.search_json(answer.query, answer.hits).encode())
+        return _answer(request, body)
+
+    def api_changes(self, request: Request) -> Response:
+        params = request.query_params
+        rows = analysis.changes(
+            self.store,
+            params.getlist("field"),
+            params.getlist("kind"),
+            params.getlist("country"),
+            params.get("from"),
+            params.get("to"),
+            params.get("seen_from"),
+            params.get("seen_to"),
+            params.get("from_value"),
+            params.get("to_value"),
+            history=self.history,
+        ).rows
+        return _answer(request, forms.changes_json(rows).encode())
+
+    def api_compare(self, request: Request) -> Response:
+        params = request.query_params
+        names = [n for v in params.getlist("countries") for n in v.split(",") if n.strip()]
+        checked(*names, params.get("at") or "")
+        found = analysis.compare(self.store, names, params.get("at"))
+        return _answer(request, forms.compare_json(found).encode())
+
+    def api_overview(self, request: Request) -> Response:
+        found = analysis.overview(self.store, self.history)
+        return _answer(request, forms.overview_json(found).encode())
+
     # -- API ---------------------------------------------------------------------------
 
     def health(self, request: Request) -> Response:
@@ -207,17 +286,34 @@ class Service:
         params = request.path_params
         country, old, new = params["country"], params["old"], params["new"]
         checked(country, old, new)
-        old_ref, new_ref = resolve_pair(self.store, country, old, new)
+        slug, old_ref, new_ref = resolve_pair(self.store, country, old, new)
         (before, old_key), (after, new_key) = map(self.store.load_keyed, (old_ref, new_ref))
+        form = f"{form}\0{slug}" if old_ref.slug != new_ref.slug else form
         tag = self.tags.get_or_make((form, old_key, new_key), lambda: etag(form, before, after))
         headers = {"ETag": tag, "Cache-Control": cache_control(old, new)}
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
-        render, media_type = _RENDER[form]
+        render, media_type = _RENDER[form.split("\0")[0]]
         body = self.bodies.get_or_make(
-            tag, lambda: render(compare_snapshots(before, after)).encode()
+            tag, lambda: render(compare_snapshots(before, after, slug)).encode()
         )
         return Response(body, media_type=media_type, headers=headers)
+
+
+def checked_query(query: str) -> None:
+    if len(query) > 500 or "\x00" in query:
+        raise QuestionError("a search query is at most 500 characters")
+
+
+def _answer(request: Request, body: bytes) -> Response:
+    """A JSON answer computed from the store as it is now; its ETag is its content's, so a
+    client that has it gets 304."""
+    digest = hashlib.sha256(__version__.encode() + b"\0" + body).hexdigest()
+    tag = f'"{digest[:40]}"'
+    headers = {"ETag": tag, "Cache-Control": MOVING}
+    if not_modified(request, tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=JSON, headers=headers)
 
 
 def _moving() -> dict[str, str]:
@@ -244,6 +340,8 @@ def error_response(path: str, status: int, message: str) -> Response:
 async def _monitor_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, SnapshotNotFound):
         return error_response(request.url.path, 404, str(exc))
+    if isinstance(exc, QuestionError):
+        return error_response(request.url.path, 400, str(exc))
     # a store that cannot be read is the server's problem; its paths stay in the server log
     log.error("%s %s: %s", request.method, request.url.path, exc)
     return error_response(request.url.path, 500, "the store could not be read; see the log")
@@ -281,6 +379,11 @@ def create_app(config: Config, clock: Clock, *, access_log: bool = True) -> Any:
         Route("/{week}.html", service.week, methods=get),
         Route("/countries/{country}", service.country, methods=get),
         Route("/countries/{country}/diff/{old}/{new}", service.diff_page, methods=get),
+        Route("/search", service.search_page, methods=get),
+        Route("/api/search", service.api_search, methods=get),
+        Route("/api/changes", service.api_changes, methods=get),
+        Route("/api/compare", service.api_compare, methods=get),
+        Route("/api/overview", service.api_overview, methods=get),
         Route("/api/health", service.health, methods=get),
         Route("/api/openapi.json", service.openapi, methods=get),
         Route("/api/countries", service.countries, methods=get),

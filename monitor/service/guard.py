@@ -103,7 +103,8 @@ _INLINE = re.compile(rb"<(script|style)>(.*?)</\1>", re.S)
 
 def content_security_policy(html: bytes) -> bytes:
     """A policy that allows the page's own inline ``<style>`` and ``<script>`` elements (by
-    their SHA-256) and nothing else: no other script, style, frame, form target or base.
+    their SHA-256) and nothing else: no other script, style, frame or base, and forms (the
+    search page's) sent only to this service.
 
     The hashes are taken from the page itself, which is sound because every page is
     rendered autoescaped: a name or title from a document can never become a ``<script>``
@@ -116,7 +117,7 @@ def content_security_policy(html: bytes) -> bytes:
     styles = " ".join(sorted(set(sources[b"style"]))) or "'none'"
     return (
         f"default-src 'none'; script-src {scripts}; style-src {styles}; img-src 'self' data:; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ).encode()
 
 

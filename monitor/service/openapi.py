@@ -30,6 +30,82 @@ def _parameter(name: str, description: str) -> dict[str, Any]:
     }
 
 
+def _query(name: str, description: str, many: bool = False) -> dict[str, Any]:
+    """A query parameter: the CLI's long option of the same name (dashes as underscores)."""
+    schema: dict[str, Any] = {"type": "string", "maxLength": 500}
+    if many:
+        schema = {"type": "array", "items": schema}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        **({"explode": True, "style": "form"} if many else {}),
+    }
+
+
+_OBJECT: dict[str, Any] = {"type": "object"}
+_FROM = "Date bound: 2015, 2015-03 or 2015-03-06."
+
+
+def _question_routes() -> dict[str, Any]:
+    """The analyst's questions; each answer is what the CLI's ``--format json`` prints."""
+    bad = _json("A question that cannot be answered as asked.", _schema("Error"))
+    country = _query("country", "Only this country (slug, ISO code or name); repeat.", True)
+    routes = {
+        "/api/search": _get(
+            "Full-text search over every snapshot (as `monitor search QUERY --format json`).",
+            _json("hits: one per country and section", _OBJECT),
+            [
+                {**_query("q", 'Words, "a phrase", AND/OR/NOT, prefix*.'), "required": True},
+                country,
+                _query("section", "Only this section and those under it (1.5)."),
+                _query("from", f"Snapshots dated from: {_FROM}"),
+                _query("to", f"Snapshots dated until: {_FROM}"),
+            ],
+            cached=True,
+        ),
+        "/api/changes": _get(
+            "Every change across countries, filtered (as `monitor changes --format json`).",
+            _json("the changes, oldest first", _OBJECT),
+            [
+                _query("field", "national_cirt, population, section:1.1.2:items; glob.", True),
+                _query("kind", "added, removed, changed or status.", True),
+                _query("from_value", "Only changes from this value (yes, no, unknown, …)."),
+                _query("to_value", "Only changes to this value (yes, no, unknown, …)."),
+                country,
+                _query("from", f"Published (newer snapshot's date) from: {_FROM}"),
+                _query("to", f"Published until: {_FROM}"),
+                _query("seen_from", f"First seen from: {_FROM}"),
+                _query("seen_to", f"First seen until: {_FROM}"),
+            ],
+            cached=True,
+        ),
+        "/api/compare": _get(
+            "Countries side by side (as `monitor compare C1 C2 … --format json`).",
+            _json("indicators, figures and listed instruments per country", _OBJECT),
+            [
+                {
+                    **_query("countries", "Comma-separated; COUNTRY:REF picks a version."),
+                    "required": True,
+                },
+                _query("at", "A ref, or a date: each country's newest snapshot on or before it."),
+            ],
+            cached=True,
+        ),
+        "/api/overview": _get(
+            "Every country's state now (as `monitor overview --format json`).",
+            _json("indicators, figures, since when, totals", _OBJECT),
+            [],
+            cached=True,
+        ),
+    }
+    for route in routes.values():
+        route["get"]["responses"]["400"] = bad
+    return routes
+
+
 COUNTRY = _parameter("country", "Slug, ISO 3166 code or name, any case (iraq, IQ, IRQ, Iraq).")
 
 
@@ -116,6 +192,7 @@ def openapi() -> dict[str, Any]:
                 [COUNTRY, old, new],
                 cached=True,
             ),
+            **_question_routes(),
             "/api/openapi.json": _get(
                 "This description.", _json("OpenAPI 3.1", {"type": "object"}), []
             ),
