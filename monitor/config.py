@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from monitor.core.extract import Limits
 from monitor.core.subscriptions import Subscription, subscribe
@@ -73,13 +74,14 @@ class EmailConfig:
 class ArchiveConfig:
     """A web archive to rebuild history from (``monitor backfill``).
 
-    The Internet Archive allows about 30 CDX (listing) requests a minute per address and
-    firewalls a client that keeps asking after a 429, so the defaults stay well below."""
+    The defaults are 80 % of the Internet Archive's limits per address, as its staff asked
+    of EDGI's ``wayback`` client: 30 CDX or TimeMap requests a minute (24 here) and 600
+    playbacks (480 here). It firewalls a client that keeps asking after a 429."""
 
     url: str = "https://web.archive.org"
     kind: str = "wayback"  # "wayback": CDX API with digests; "memento": RFC 7089 TimeMaps
-    lists_per_minute: float = 15.0  # CDX or TimeMap requests
-    downloads_per_minute: float = 30.0  # captures downloaded
+    lists_per_minute: float = 24.0  # CDX or TimeMap requests
+    downloads_per_minute: float = 480.0  # captures downloaded (played back)
     wait_429: float = 60.0  # seconds to back off after a 429 (at least 60)
     timeout: float = 60.0  # seconds; archive listings can be slow
 
@@ -88,6 +90,24 @@ class ArchiveConfig:
 class ReportsConfig:
     base_url: str = ""  # where reports/ is published: absolute links in the email and feed
     feed_weeks: int = 12  # the Atom feed holds the changes seen in this many recent weeks
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """The HTTP service (``monitor serve``, ``daemon --serve``), and what one client may cost.
+
+    ``base_url`` is the one public address of the pages (``reports.base_url`` is the same
+    setting): links are made from it, never from a request's ``Host``; without it, relative.
+    The limits bound one hostile client: the whole request head (line and headers) in
+    bytes and in headers, the seconds a connection may take to send it, and the
+    connections held at once (past that, new ones are closed at once)."""
+
+    base_url: str = ""
+    allowed_hosts: tuple[str, ...] = ()  # Host headers accepted, when set (TrustedHost)
+    max_header_bytes: int = 8192
+    max_headers: int = 100
+    header_timeout: float = 10.0
+    max_connections: int = 256
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     reports: ReportsConfig = field(default_factory=ReportsConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     sources: tuple[SourceConfig, ...] = ()
     extract: Limits = field(default_factory=Limits)  # [extract]: the work one document may cost
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
@@ -295,6 +316,36 @@ def _archive(data: Any, where: str) -> ArchiveConfig:
     return replace(archive, url=archive.url.rstrip("/"))
 
 
+def _serve(data: Any, reports_base: str, name: str) -> ServeConfig:
+    """``[serve]``, with ``reports.base_url`` as the same setting (older configs set it
+    there): the files and the service link to one public address."""
+    serve = _section(ServeConfig, data, f"{name}: serve")
+    bases = {b.rstrip("/") + "/" for b in (serve.base_url, reports_base) if b}
+    if len(bases) > 1:
+        raise ConfigError(
+            f"{name}: serve.base_url and reports.base_url differ; they are one setting, keep one"
+        )
+    base = bases.pop() if bases else ""
+    key = "serve.base_url" if serve.base_url else "reports.base_url"
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{name}: {key}: must be an http(s) URL")
+        if parts.username or parts.password:
+            raise ConfigError(f"{name}: {key}: must not hold a user name or password")
+    for host in serve.allowed_hosts:
+        if not host or any(c in host for c in "/ @"):
+            raise ConfigError(f"{name}: serve.allowed_hosts: {host!r} is not a host name")
+    if serve.max_header_bytes < 1024 or serve.max_headers < 8 or serve.max_connections < 1:
+        raise ConfigError(
+            f"{name}: serve: max_header_bytes must be at least 1024, max_headers at least 8, "
+            "max_connections at least 1"
+        )
+    if serve.header_timeout <= 0:
+        raise ConfigError(f"{name}: serve.header_timeout: must be more than 0")
+    return replace(serve, base_url=base)
+
+
 _NOTIFY_KEYS = ("name", "urls", "countries", "fields", "kinds", "when")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # also a feed's file name
 
@@ -400,6 +451,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         "sources",
         "extract",
         "archive",
+        "serve",
         "alerts",
         "notify",
     }
@@ -431,12 +483,10 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
             "max_memory_mb at least 100"
         )
     reports = _section(ReportsConfig, data.get("reports", {}), f"{name}: reports")
-    if reports.base_url:
-        if not reports.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"{name}: reports.base_url: must be an http(s) URL")
-        reports = ReportsConfig(reports.base_url.rstrip("/") + "/", reports.feed_weeks)
     if reports.feed_weeks < 1:
         raise ConfigError(f"{name}: reports.feed_weeks: must be at least 1")
+    serve = _serve(data.get("serve", {}), reports.base_url, name)
+    reports = replace(reports, base_url=serve.base_url)
     return Config(
         path=path,
         archive=_archive(data.get("archive", {}), f"{name}: archive"),
@@ -445,6 +495,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
         schedule=_section(ScheduleConfig, data.get("schedule", {}), f"{name}: schedule"),
         email=email,
         reports=reports,
+        serve=serve,
         sources=_sources(data.get("sources", {}), f"{name}: sources"),
         extract=extract,
         url_template=_template(data.get("sources", {})),

@@ -165,6 +165,24 @@ def start_monitor(cwd: Path, *args: str) -> subprocess.Popen:
         )
 
 
+def start_daemon_serve(server, cwd: Path, fetch: str, extra: str = "") -> subprocess.Popen:
+    """`monitor daemon --serve --port 0` fetching Iraq from the loopback ``server`` on the
+    ``fetch`` cron (the report job yearly)."""
+    server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
+    (cwd / "config.toml").write_text(
+        config_text(server.url_for("/Iraq.txt"), fetch, "0 7 1 1 *") + extra
+    )
+    return start_monitor(cwd, "daemon", "--serve", "--port", "0")
+
+
+def listening(cwd: Path) -> str | None:
+    """The address a `monitor serve` (or `daemon --serve`) announced, once it has."""
+    import re
+
+    found = re.search(r"serving (http://127\.0\.0\.1:\d+) ", stderr_so_far(cwd))
+    return found.group(1) if found else None
+
+
 def stderr_so_far(cwd: Path) -> str:
     return (cwd / "stderr.log").read_text()
 

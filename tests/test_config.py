@@ -133,3 +133,36 @@ def test_two_congos_are_two_sources(tmp_path):
         "https://x.org/Congo.pdf",
         "https://x.org/Congo(DRC).pdf",
     ]
+
+
+def test_one_base_url_for_files_and_service(tmp_path):
+    for text in (
+        '[reports]\nbase_url = "https://x.org/cw"\n',
+        '[serve]\nbase_url = "https://x.org/cw/"\n',
+        '[reports]\nbase_url = "https://x.org/cw"\n[serve]\nbase_url = "https://x.org/cw/"\n',
+    ):
+        config = load_config(write(tmp_path, text))
+        assert config.reports.base_url == config.serve.base_url == "https://x.org/cw/"
+    config = load_config(write(tmp_path, '[serve]\nallowed_hosts = ["cw.x.org"]\n'))
+    assert (config.serve.base_url, config.serve.allowed_hosts) == ("", ("cw.x.org",))
+    assert (config.serve.max_header_bytes, config.serve.header_timeout) == (8192, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[reports]\nbase_url = "https://a.org/"\n[serve]\nbase_url = "https://b.org/"\n',
+            "serve.base_url and reports.base_url differ; they are one setting, keep one",
+        ),
+        ('[serve]\nbase_url = "https://u:p@x.org/"\n', "must not hold a user name or password"),
+        ('[serve]\nbase_url = "javascript:x"\n', "serve.base_url: must be an http(s) URL"),
+        ('[serve]\nallowed_hosts = ["a b"]\n', "serve.allowed_hosts: 'a b' is not a host name"),
+        ("[serve]\nheader_timeout = 0\n", "serve.header_timeout: must be more than 0"),
+        ("[serve]\nmax_header_bytes = 10\n", "max_header_bytes must be at least 1024"),
+        ("[serve]\nport = 1\n", "serve.port: unknown key"),
+    ],
+)
+def test_serve_settings_are_checked(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_config(write(tmp_path, text))

@@ -68,3 +68,9 @@ def test_served_pages_in_chromium(browser, base, tmp_path):
         "no country 'irak' in the store; did you mean Iraq?"
     )
     keep(browser, tmp_path / "served-404.png")
+
+    # under the pages' Content-Security-Policy, their own style and script still run
+    browser.get(f"{base}/overview")
+    assert browser.find_element(By.ID, "tools").is_displayed()  # the script showed its tools
+    width = browser.execute_script("return getComputedStyle(document.body).maxWidth")
+    assert width != "none"  # the inline style applied

@@ -15,9 +15,9 @@ from monitor.core.snapshot import SnapshotRef
 from monitor.edges.store import Store
 from tests.conftest import IRAQ_SEED, ROOT
 from tests.helpers import (
-    IRAQ,
-    config_text,
+    listening,
     run_cli,
+    start_daemon_serve,
     start_monitor,
     stderr_so_far,
     stop,
@@ -31,11 +31,6 @@ ACCESS = re.compile(
     r"[\d.]+ms$",
     re.M,
 )
-
-
-def listening(cwd) -> str | None:
-    found = re.search(r"serving (http://127\.0\.0\.1:\d+) ", stderr_so_far(cwd))
-    return found.group(1) if found else None
 
 
 def test_serve_answers_logs_and_stops_on_sigterm(tmp_path):
@@ -58,11 +53,7 @@ def test_serve_answers_logs_and_stops_on_sigterm(tmp_path):
 
 
 def test_daemon_serve_runs_both_and_stops_both(server, tmp_path):
-    server.expect_request("/Iraq.txt").respond_with_data(IRAQ, content_type="text/plain")
-    (tmp_path / "config.toml").write_text(
-        config_text(server.url_for("/Iraq.txt"), "*/2 * * * * *", "0 7 1 1 *")
-    )
-    daemon = start_monitor(tmp_path, "daemon", "--serve", "--port", "0")
+    daemon = start_daemon_serve(server, tmp_path, "*/2 * * * * *")
     try:
         assert wait_for(lambda: listening(tmp_path)), stderr_so_far(tmp_path)
         base = listening(tmp_path)

@@ -66,9 +66,14 @@ def import_command(
 
     Example: monitor import old/Iraq-2014.pdf --country Iraq --seen 2014-05-01
     """
+    from monitor.core.snapshot import implausible
     from monitor.pipeline.documents import import_files
 
     when = seen.replace(tzinfo=UTC) if seen else now()
+    if seen and (why := implausible(when, now())):
+        raise click.BadParameter(
+            f"{why}: a document is seen between 1990 and now", param_hint="--seen"
+        )
     failed = 0
     config = options.config()
     results = import_files(

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.main import Options, cli, format_option, invoked_as, now, pass_options
-from monitor.cli.serve import host_option, port_option, service
+from monitor.cli.serve import host_option, port_option, warn_if_public
 
 
 @cli.command("fetch")
@@ -114,9 +114,9 @@ def daemon_command(options: Options, serve: bool, host: str, port: int) -> None:
 
     Cron expressions come from [schedule] (five fields, or six with seconds first), in its
     timezone. SIGTERM or SIGINT stops it cleanly. Logs one line per job run to stderr.
-    Only one daemon may run on a store. With --serve the same process also serves the
-    pages and the API (see `monitor serve`; --host and --port apply): one process, one
-    systemd unit, sharing nothing but the store on disk.
+    Only one daemon may run on a store. With --serve it also serves the pages and the API
+    (see `monitor serve`; --host and --port apply) from a process of its own, started
+    again if it dies: one command, one systemd unit, two processes sharing only the store.
 
     Example: monitor --config /etc/cyberwellness/config.toml daemon --serve --port 8080
     """
@@ -130,11 +130,13 @@ def daemon_command(options: Options, serve: bool, host: str, port: int) -> None:
                 raise click.UsageError(f"--{name} applies only with --serve")
         Daemon(config, options.store(config), now).run()
         return
-    from monitor.service.server import run_until
+    from monitor.service.server import bind, supervise
 
-    app, sock = service(options, host, port)
-    with sock:
-        Daemon(config, options.store(config), now).run(lambda stop: run_until(app, sock, stop))
+    warn_if_public(host)
+    args = [f"--config={config.path.resolve()}"] if config.path else []
+    args += ["-q"] if options.quiet else ["-v"] * options.verbose
+    with bind(host, port) as sock:
+        Daemon(config, options.store(config), now).run(lambda stop: supervise(args, sock, stop))
 
 
 @cli.command("run")

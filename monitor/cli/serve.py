@@ -6,7 +6,6 @@ Starlette and uvicorn are imported inside the command, so no other command loads
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import click
 
@@ -42,27 +41,27 @@ def access_log(options: Options) -> None:
     access.setLevel(logging.WARNING if options.quiet else logging.INFO)
 
 
-def service(options: Options, host: str, port: int) -> tuple[Any, Any]:
-    """The app over the configured store, and its bound socket."""
-    from monitor.service.app import create_app
-    from monitor.service.server import bind
-
-    access_log(options)
+def warn_if_public(host: str) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger("monitor").warning(
             "listening on %s: anyone who can reach it can read the store (read-only); "
             "put it behind a reverse proxy for TLS",
             host,
         )
-    app = create_app(options.config(), now)
-    return app, bind(host, port)
 
 
 @cli.command("serve")
 @host_option
 @port_option
+@click.option(
+    "--fd",
+    type=int,
+    default=None,
+    hidden=True,
+    help="Serve on this inherited listening socket (how `daemon --serve` starts it).",
+)
 @pass_options
-def serve_command(options: Options, host: str, port: int) -> None:
+def serve_command(options: Options, host: str, port: int, fd: int | None) -> None:
     """Serve the reports and a JSON diff API over HTTP, read-only, until stopped.
 
     Pages: / (the index), /countries/COUNTRY, /countries/COUNTRY/diff/OLD/NEW,
@@ -73,8 +72,16 @@ def serve_command(options: Options, host: str, port: int) -> None:
 
     Example: monitor serve --port 8080
     """
-    from monitor.service.server import run
+    import socket
 
-    app, sock = service(options, host, port)
+    from monitor.service.app import create_app
+    from monitor.service.server import bind, run
+
+    config = options.config()
+    access_log(options)
+    if fd is None:
+        warn_if_public(host)
+    app = create_app(config, now)
+    sock = bind(host, port) if fd is None else socket.socket(fileno=fd)
     with sock:
-        run(app, sock)
+        run(app, sock, config.serve, child=fd is not None)

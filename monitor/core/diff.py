@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from monitor.core.jsonform import Moment
+from monitor.core.jsonform import Moment, check_moments
 from monitor.core.profile import INDICATORS, Indicator, Profile, Section
 
 Kind = Literal["added", "removed", "changed"]
@@ -352,6 +352,9 @@ class Side:
     last_updated: str | None
     source: str | None = None
     seen_at: Moment | None = None
+
+    def __post_init__(self) -> None:
+        check_moments(seen_at=self.seen_at)
 
 
 @dataclass(frozen=True)

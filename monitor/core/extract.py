@@ -195,6 +195,9 @@ def _check_chars(count: int, limits: Limits) -> None:
 # the word is joined, as the same document extracted any other way reads.
 _SOFT_BREAK = re.compile("\ufffe[ \t]*(?:\r?\n)?[ \t]*")
 # What XML 1.0 forbids (and no profile holds): other C0 controls, surrogates, U+FFFE/U+FFFF.
+# Bidirectional controls (embeddings, overrides, isolates, marks): shown, they reorder what
+# follows, so "\u202eQARI\u202c" reads "IRAQ". No profile needs them.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

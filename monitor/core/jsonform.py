@@ -15,7 +15,7 @@ once, as its dataclass, never as a hand-written checker.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -23,7 +23,19 @@ import msgspec
 T = TypeVar("T")
 
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
-"""A timestamp in a file: ISO 8601 with a timezone (a naive one does not fit)."""
+"""A timestamp in a file: ISO 8601 with a timezone (a naive one does not fit), between
+``EARLIEST`` and ``LATEST`` (each dataclass holding one checks in ``__post_init__``)."""
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: nothing was seen then
+LATEST = datetime(9998, 12, 1, tzinfo=UTC)  # past this no ISO week can be reported
+
+
+def check_moments(**moments: datetime | None) -> None:
+    """A moment outside ``EARLIEST``..``LATEST`` is refused, naming it: whatever a file
+    holds, no report, page or schedule can meet a moment it cannot place."""
+    for name, moment in moments.items():
+        if isinstance(moment, datetime) and not EARLIEST <= moment <= LATEST:
+            raise ValueError(f"{name} {moment.isoformat()} is not between 1990 and 9998")
 
 
 class Malformed(ValueError):

@@ -208,7 +208,7 @@ def country_now(history: CountryHistory, keys: Sequence[str]) -> CountryNow:
         country=latest.profile.country,
         iso3=latest.profile.iso3,
         latest=dated(latest, from_first=len(snaps) == 1),
-        source=latest.source.url or latest.source.file,
+        source=latest.source.shown,
         snapshots=len(snaps),
         cells=cells,
         population=_figure(snaps, "population"),

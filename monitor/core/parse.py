@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 
 from monitor.core.countries import Country, identify, slugify, title_case
+from monitor.core.extract import BIDI_CONTROLS
 from monitor.core.findings import derive
 from monitor.core.profile import Background, Indicator, Profile, Section
 from monitor.errors import ParseError
@@ -109,6 +110,14 @@ def parse(text: str, country: str | None = None, *, force_country: bool = False)
     if background_at is None:
         raise ParseError("not a Cyberwellness Profile: no BACKGROUND block")
     printed_name = _printed_name(lines, title_at, background_at)
+    if BIDI_CONTROLS.search(printed_name):
+        shown = ", ".join(sorted({f"U+{ord(c):04X}" for c in BIDI_CONTROLS.findall(printed_name)}))
+        raise ParseError(
+            f"the title {BIDI_CONTROLS.sub('', printed_name)!r} holds bidirectional control "
+            f"characters ({shown}), which can make one country's name read as another's"
+        )
+    lines = [BIDI_CONTROLS.sub("", line) for line in lines]
+    text = BIDI_CONTROLS.sub("", text)
     if not printed_name and not country:
         raise ParseError("not a Cyberwellness Profile: no country name under the title")
     headings = _headings(lines, background_at + 1)

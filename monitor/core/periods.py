@@ -122,7 +122,7 @@ def side(snapshot: Snapshot) -> Side:
     return Side(
         snapshot.ref.name,
         updated.isoformat() if updated else None,
-        snapshot.source.url or snapshot.source.file,
+        snapshot.source.shown,
         snapshot.source.seen_at,
     )
 

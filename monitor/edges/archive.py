@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -170,25 +170,36 @@ class Archive:
         Raises ``ArchiveError`` when the archive cannot be listed."""
         if self.config.kind == "memento":
             found = await self._timemap(url, label)
-            found = [c for c in found if _within(c.timestamp, since, until)]
+            found = [c for c in found if within(c.timestamp, since, until)]
         else:
-            params = {
-                "url": canonical(url),
-                "output": "json",
-                "fl": _FIELDS,
-                "filter": "statuscode:200",
-                "collapse": "digest",
-            }
-            if since:
-                params["from"] = since
-            if until:
-                params["to"] = until
-            found = await self._cdx(params, label)
+            found = await self._cdx(_query(url, since, until), label)
         wanted = _key(url)
         return sorted(
             (c for c in found if _key(c.original) == wanted),
             key=lambda c: c.timestamp,
         )
+
+    async def captures_under(
+        self,
+        folder: str,
+        urls: Sequence[str],
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        label: str = "",
+    ) -> dict[str, list[Listed]]:
+        """Every capture of each of ``urls`` from one prefix listing of ``folder`` (resume
+        keys followed): one query for a whole folder of profiles, where one per document
+        would spend the archive's listing allowance ~200 times. Each URL's captures oldest
+        first, as ``captures`` gives them. Raises ``ArchiveError`` as ``captures`` does."""
+        found = await self._cdx(_query(folder, since, until, matchType="prefix"), label)
+        keys = {_key(url): url for url in urls}
+        out: dict[str, list[Listed]] = {url: [] for url in urls}
+        for capture in found:
+            url = keys.get(_key(capture.original))
+            if url is not None:
+                out[url].append(capture)
+        return {url: sorted(rows, key=lambda c: c.timestamp) for url, rows in out.items()}
 
     async def folder(self, prefix: str, label: str = "discover") -> list[str]:
         """Every document URL the archive holds under ``prefix`` (one prefix query)."""
@@ -276,7 +287,29 @@ def _why_not(status: int, headers: Mapping[str, str]) -> str:
     return f"the archive answered HTTP {status}"
 
 
-def _within(timestamp: str, since: str | None, until: str | None) -> bool:
+def _query(url: str, since: str | None, until: str | None, **more: str) -> dict[str, str]:
+    """A CDX query for the distinct (``collapse=digest``) 200 captures of ``url``."""
+    params = {
+        "url": canonical(url),
+        **more,
+        "output": "json",
+        "fl": _FIELDS,
+        "filter": "statuscode:200",
+        "collapse": "digest",
+    }
+    if since:
+        params["from"] = since
+    if until:
+        params["to"] = until
+    return params
+
+
+def under(url: str, folder: str) -> bool:
+    """Whether ``url`` is in ``folder`` as archives match URLs (any scheme, ``www.``)."""
+    return _key(url).startswith(_key(folder))
+
+
+def within(timestamp: str, since: str | None, until: str | None) -> bool:
     """CDX-style ``from``/``to``: timestamp prefixes, both inclusive."""
     if since and timestamp < since:
         return False

@@ -16,15 +16,13 @@ from typing import Any
 
 def spawn(module: str, *args: str, **options: Any) -> subprocess.Popen[bytes]:
     """``python -m module args``, talking on its stdin and stdout (``options`` go to
-    ``Popen``: stderr, for one)."""
+    ``Popen``: stderr or another stdout, for one)."""
     package_root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     return subprocess.Popen(
         [sys.executable, "-m", module, *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
+        **{"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, **options},
         env={**os.environ, "PYTHONPATH": path},
-        **options,
     )
 
 

@@ -193,13 +193,26 @@ def snapshot_document(snap: Snapshot) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A CSV cell a spreadsheet never runs: text that starts like a formula gets a single
+    quote in front (OWASP's advice for CSV injection); numbers are left as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(histories: Sequence[CountryHistory]) -> str:
     columns, rows = snapshot_rows(histories)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: cell(v) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -28,6 +28,7 @@ import httpx
 import stamina
 import stamina.instrumentation
 
+from monitor.core.snapshot import public_url, scrubbed
 from monitor.edges.clock import utc_now
 from monitor.errors import FetchError, RateLimited
 
@@ -202,11 +203,11 @@ async def _download(
                     if attempts <= retries and _should_retry(exc) is not False:
                         log.info(
                             "%s: attempt %d of %d at %s failed (%s); retrying",
-                            label or url,
+                            label or public_url(url),
                             attempts,
                             retries + 1,
-                            url,
-                            _cause(exc),
+                            public_url(url),
+                            scrubbed(_cause(exc)),
                         )
                     raise
                 return Download(**{**result.__dict__, "attempts": attempts})

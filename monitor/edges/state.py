@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import msgspec
 
-from monitor.core.jsonform import Malformed, Moment, convert, loads
+from monitor.core.jsonform import Malformed, Moment, check_moments, convert, loads
 from monitor.edges.clock import utc_now
 from monitor.edges.files import write_json
 from monitor.errors import StateError
@@ -122,6 +122,13 @@ class CountryState:
     failing_since: Moment | None = None
     last_error: str | None = None
 
+    def __post_init__(self) -> None:
+        check_moments(
+            last_check=self.last_check,
+            last_success=self.last_success,
+            failing_since=self.failing_since,
+        )
+
 
 def _country_state(slug: str, data: Any) -> CountryState:
     return convert({**convert(data, dict[str, Any]), "slug": slug}, CountryState)
@@ -180,6 +187,9 @@ class JobRun:
     started: Moment | None = None
     finished: Moment | None = None
     outcome: str | None = None
+
+    def __post_init__(self) -> None:
+        check_moments(started=self.started, finished=self.finished)
 
 
 @dataclass(frozen=True)

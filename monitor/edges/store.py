@@ -35,6 +35,7 @@ from monitor.core.snapshot import (
     Source,
     StoredSnapshot,
     content_hash,
+    public_url,
     source_data,
 )
 from monitor.edges.files import remove_temp_files, write_all
@@ -414,7 +415,7 @@ class Store:
             seen_at=now.replace(microsecond=0),  # stored to the second
             sha256=hashlib.sha256(item.raw).hexdigest(),
             content_type=item.content_type,
-            url=item.url,
+            url=public_url(item.url),
             file=item.file,
             raw=raw_name,
             capture=capture.timestamp if capture else None,

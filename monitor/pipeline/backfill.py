@@ -29,8 +29,8 @@ from monitor.core.countries import KnownCountries, identify
 from monitor.core.extract import Limits
 from monitor.core.jsonform import Malformed, convert
 from monitor.core.periods import Clock
-from monitor.core.snapshot import Capture, Outcome
-from monitor.edges.archive import Archive, Listed, canonical
+from monitor.core.snapshot import Capture, Outcome, capture_moment, implausible
+from monitor.edges.archive import Archive, Listed, canonical, under, within
 from monitor.edges.fetch import create_tls_context, make_client
 from monitor.edges.state import Ledger
 from monitor.edges.store import Store
@@ -175,13 +175,16 @@ async def _backfill(
     results = []
     async with _client(config) as client:
         archive = _archive(config, client, pace, step)
+        shared = await _listed_together(archive, store, config, sources, since, until)
         for source in sources:
             result = BackfillResult(source.country, identify(source.country).slug, source.url)
             results.append(result)
+            listed = shared.get(source.url)
             try:
                 await _one(
-                    archive, store, source, result, clock, since, until, step, config.extract
-                )
+                    archive, store, source, result, clock, since, until, step, config.extract,
+                    listed,
+                )  # fmt: skip
             except ArchiveBlocked:
                 raise  # asking again, even for the next source, would get us firewalled
             except ArchiveError as exc:
@@ -217,6 +220,47 @@ def _archive(
     )
 
 
+def _start(entry: ArchiveLog, since: str | None) -> str | None:
+    """Only what is newer than the last complete run, unless --from asks for a later start."""
+    return max(filter(None, (since, entry.complete_until)), default=None)
+
+
+async def _listed_together(
+    archive: Archive,
+    store: Store,
+    config: Config,
+    sources: Sequence[SourceConfig],
+    since: str | None,
+    until: str | None,
+) -> dict[str, list[Listed] | ArchiveError]:
+    """The captures of every source under the folder of ``url_template``, from one prefix
+    listing (from the earliest start any of them needs); the others are listed one by one.
+    A TimeMap (``kind = "memento"``) lists one URL only, so there each source is listed."""
+    template = config.url_template
+    if config.archive.kind != "wayback" or not template:
+        return {}
+    folder = template[: template.rindex("/") + 1]
+    together = [s for s in sources if under(s.url, folder)]
+    if len(together) < 2:
+        return {}
+    starts = [
+        _start(
+            archive_log(store, identify(s.country).slug).read().get(archive.root, ArchiveLog()),
+            since,
+        )
+        for s in together
+    ]
+    start = None if None in starts else min(s for s in starts if s)
+    urls = [s.url for s in together]
+    try:
+        found = await archive.captures_under(folder, urls, since=start, until=until)
+    except ArchiveBlocked:
+        raise
+    except ArchiveError as exc:
+        return dict.fromkeys(urls, exc)
+    return dict(found)
+
+
 async def _one(
     archive: Archive,
     store: Store,
@@ -227,13 +271,19 @@ async def _one(
     until: str | None,
     step: Callable[[Step], None],
     limits: Limits,
+    listed: list[Listed] | ArchiveError | None = None,
 ) -> None:
     ledger = archive_log(store, result.slug)
     entry = ledger.read().get(archive.root, ArchiveLog())
-    # Only what is newer than the last complete run, unless --from asks for a later start.
-    start = max(filter(None, (since, entry.complete_until)), default=None)
+    start = _start(entry, since)
     contiguous = not since or bool(entry.complete_until and since <= entry.complete_until)
-    captures = await archive.captures(source.url, since=start, until=until, label=source.country)
+    if isinstance(listed, ArchiveError):
+        raise listed
+    if listed is None:
+        label = source.country
+        captures = await archive.captures(source.url, since=start, until=until, label=label)
+    else:  # from the folder's listing, which may start earlier than this source needs
+        captures = [c for c in listed if within(c.timestamp, start, until)]
     result.listed = len(captures)
     step(Step("listed", source.country, count=len(captures)))
     handled = {(c.timestamp, canonical(c.original)) for c in entry.captures}
@@ -292,6 +342,11 @@ async def _capture(
             capture.timestamp, capture.original, "skipped", capture.digest, None, reason
         )
 
+    moment = capture_moment(capture.timestamp)
+    if moment is None:
+        return skipped(f"timestamp {capture.timestamp!r} is not a real moment (YYYYMMDDhhmmss)")
+    if why := implausible(moment, clock()):
+        return skipped(f"timestamp {capture.timestamp}: {why}")
     try:
         got = await archive.fetch(capture, label=source.country)
     except ArchiveError:

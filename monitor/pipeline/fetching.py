@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import KnownCountries, identify
-from monitor.core.snapshot import Outcome, SaveResult
+from monitor.core.snapshot import Outcome, SaveResult, public_url, scrubbed
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import write_all
 from monitor.edges.reading import stop_reader
@@ -213,9 +213,10 @@ class _Run:
 
     def _validators(self, slug: str, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified for a conditional GET, only while the store still holds
-        the snapshot they describe (a wiped store must fetch the document again)."""
+        the snapshot they describe (a wiped store must fetch the document again). The
+        bookkeeping holds the URL without credentials, as everything stored does."""
         state = self.states.get(slug)
-        if state is None or state.url != url or slug not in self.stored:
+        if state is None or state.url != public_url(url) or slug not in self.stored:
             return None, None  # a folder exists only once a snapshot was written into it
         return state.etag, state.last_modified
 
@@ -300,20 +301,20 @@ class _Run:
             log.warning("fetch: could not write the bookkeeping: %s", exc)
 
     def _result(self, ready: _Ready, saved: SaveResult | StoreError | None) -> FetchResult:
-        source = ready.source
+        source, url = ready.source, public_url(ready.source.url) or ""
         if ready.error is not None or isinstance(saved, StoreError):
-            error = ready.error if ready.error is not None else str(saved)
+            error = scrubbed(ready.error if ready.error is not None else str(saved))
             return FetchResult(
-                source.country, ready.slug, source.url, Outcome.ERROR, error=error,
+                source.country, ready.slug, url, Outcome.ERROR, error=error,
                 attempts=ready.attempts,
             )  # fmt: skip
         if saved is None:
             return FetchResult(
-                source.country, ready.slug, source.url, Outcome.NOT_MODIFIED,
+                source.country, ready.slug, url, Outcome.NOT_MODIFIED,
                 attempts=ready.attempts,
             )  # fmt: skip
         return FetchResult(
-            source.country, saved.ref.slug, source.url, saved.outcome, saved.ref.name,
+            source.country, saved.ref.slug, url, saved.outcome, saved.ref.name,
             attempts=ready.attempts,
         )  # fmt: skip
 

@@ -10,8 +10,8 @@ instead of every snapshot. Cache entries are dataclasses here, written with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,8 @@ class Gathered:
     feed: tuple[FeedItem, ...]
     reread: frozenset[str]
     since: datetime | None = None
+    # writes the report cache back: only once the pages it vouches for are published
+    remember: Callable[[], None] = field(default=lambda: None, compare=False, repr=False)
 
     def covers(self, moment: datetime | None) -> bool:
         """Whether every event seen from ``moment`` on is here."""
@@ -142,7 +144,9 @@ def _from_entry(
 def gather(
     store: Store, reports: Path, *, page_dir: Path | None = None, since: datetime | None = None
 ) -> Gathered:
-    """Every country, from the caches where nothing changed; both caches are written back.
+    """Every country, from the caches where nothing changed; the diff cache is written
+    back, the report cache by ``remember`` once the pages are published (a report that
+    fails must not leave a cache that says its pages are up to date).
 
     A country whose page is missing from ``page_dir`` is read again, so its page can be
     written. Cached countries bring only the events seen from ``since`` on."""
@@ -177,5 +181,6 @@ def gather(
         histories.append(history)
         nows[slug], marks[slug] = now, marked
     diffs.save()
-    cache.save()
-    return Gathered(tuple(histories), nows, marks, tuple(feed), frozenset(reread), since)
+    return Gathered(
+        tuple(histories), nows, marks, tuple(feed), frozenset(reread), since, cache.save
+    )

@@ -19,7 +19,7 @@ from monitor.core.periods import (
 from monitor.core.refs import parse_period
 from monitor.core.summary import DigestSummary, summarise
 from monitor.edges import state
-from monitor.edges.files import remove_temp_files, write_atomic
+from monitor.edges.files import remove_temp_files, write_all
 from monitor.edges.store import Store
 from monitor.errors import DeliveryError
 from monitor.pipeline.gathering import Gathered, gather
@@ -43,12 +43,13 @@ from monitor.render.text import digest_text, headline, subject
 class ReportResult:
     digest: Digest
     path: Path
-    written: int
+    written: int  # pages: the digest, index, overview, feeds and country pages
     summary: DigestSummary  # the digest's, made once for the page, the mail and the CLI
     emailed: tuple[str, ...] = ()  # periods whose email went out in this run
     email_error: str | None = None
     histories: tuple[CountryHistory, ...] = ()  # what the reports were made from
     gathered: Gathered | None = None  # the same, with each country's state now
+    maps: int = 0  # map files (map*.html, map-*.svg) written beside the pages
 
 
 def build_digest(
@@ -70,8 +71,12 @@ def _static_map_link(key: str, as_of: str | None) -> str:
     return "map.html" if key == DEFAULT else f"map-{key}.html"
 
 
-def _write(path: Path, text: str) -> None:
-    write_atomic(path, text.encode(), error=DeliveryError, mkdir=True)
+def _publish(files: Sequence[tuple[Path, str]]) -> None:
+    """A report publishes as a whole: every file is written beside its place first (so a
+    full disk fails before anything published changes), then each is renamed into place in
+    the order given: country pages, the digest that links to them, the overview, then the
+    feed and the index that link to the digest. No file ever links to one not yet there."""
+    write_all([(p, text.encode()) for p, text in files], error=DeliveryError, mkdir=True)
 
 
 def write_reports(
@@ -101,52 +106,64 @@ def write_reports(
     digest, _ = build_digest(store, period, now, found.histories)
     summary = summarise(digest)
     path = root / f"{period.label}.html"
-    _write(path, digest_html(digest, summary))
-    written = 0
-    for history in found.histories:
-        if history.slug in found.reread:
-            _write(pages / f"{history.slug}.html", country_html(history, now))
-            written += 1
-    weeks = sorted({p.stem for p in root.glob("*.html") if parse_period(p.stem)})
+    files = [
+        (pages / f"{history.slug}.html", country_html(history, now))
+        for history in found.histories
+        if history.slug in found.reread
+    ]
+    weeks = {p.stem for p in root.glob("*.html") if parse_period(p.stem)} | {period.label}
+    base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
     shapes = root / ".cache" / "shapes.json"
     world = world_of(found, cache=shapes)
-    search = f"{config.reports.base_url}search" if config.reports.base_url else None
-    _write(
-        root / "index.html",
-        index_html(
-            weeks,
-            found.histories,
-            found.nows,
-            now,
-            world=world,
-            search_url=search,
-            headline_text=" · ".join(headline(summary)),
-        ),
-    )
+    search = f"{base}search" if base else None
     keys = tuple(found.nows[next(iter(found.nows))].cells) if found.nows else (DEFAULT,)
     # the maps change only with a country's snapshots (they are what the index shows)
+    maps: list[tuple[Path, str]] = []
     for key in keys if found.reread or not (root / "map.html").exists() else ():
         shown = world if key == world.key else world_of(found, key, cache=shapes)
-        _write(root / f"map-{key}.svg", map_svg(shown))
-        _write(
-            root / ("map.html" if key == DEFAULT else f"map-{key}.html"),
-            map_html(shown, keys, now, _static_map_link, search, dated=False),
-        )
-    _write(
-        root / "overview.html",
-        overview_html(list(found.nows.values()), found.marks, now, world=world),
-    )
-    base, weeks_kept = config.reports.base_url, config.reports.feed_weeks
-    _write(root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept))
+        maps += [
+            (root / f"map-{key}.svg", map_svg(shown)),
+            (
+                root / ("map.html" if key == DEFAULT else f"map-{key}.html"),
+                map_html(shown, keys, now, _static_map_link, search, dated=False),
+            ),
+        ]
+    files += [
+        *maps,
+        (path, digest_html(digest, summary)),
+        (
+            root / "overview.html",
+            overview_html(list(found.nows.values()), found.marks, now, world=world),
+        ),
+        (root / "feed.atom", atom_feed(found.feed, base, now, weeks_kept)),
+    ]
     for subscription in config.notify:  # names are checked to be safe file names
         where = f"feeds/{subscription.name}.atom"
         items = chosen_feed(found.histories, subscription)
         text = atom_feed(
             items, base or "../", now, weeks_kept, name=subscription.name, self_path=where
         )
-        _write(root / where, text)
+        files.append((root / where, text))
+    index = index_html(
+        sorted(weeks),
+        found.histories,
+        found.nows,
+        now,
+        world=world,
+        search_url=search,
+        headline_text=" · ".join(headline(summary)),
+    )
+    files.append((root / "index.html", index))
+    _publish(files)
+    found.remember()
     return ReportResult(
-        digest, path, written + 4, summary, histories=found.histories, gathered=found
+        digest,
+        path,
+        len(files) - len(maps),
+        summary,
+        histories=found.histories,
+        gathered=found,
+        maps=len(maps),
     )
 
 

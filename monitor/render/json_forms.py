@@ -54,10 +54,11 @@ def profile_json(profile: Profile) -> str:
 
 
 def snapshot_data(snap: Snapshot) -> dict[str, Any]:
-    """What ``monitor show --format json`` prints for one stored snapshot."""
+    """What ``monitor show --format json`` prints for one stored snapshot (and the API
+    serves): a local file by its name only."""
     return {
         "ref": snap.ref.name,
         "profile": to_dict(snap.profile),
-        "source": source_data(snap.source),
+        "source": source_data(snap.source.public()),
         "dated_by": snap.dated_by,
     }

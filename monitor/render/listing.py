@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.core.jsonform import dumps
-from monitor.core.snapshot import Snapshot
+from monitor.core.snapshot import Snapshot, public_url
 from monitor.render.json_forms import snapshot_data
 from monitor.render.text import describe, plural
 
@@ -58,7 +58,7 @@ def country_listing(
                         else None,
                         "dated_by": snap.dated_by if snap else None,
                         "seen_at": snap.source.seen_at.isoformat() if snap else None,
-                        "from": (snap.source.url or snap.source.file) if snap else None,
+                        "from": snap.source.shown if snap else None,
                         "error": error,
                     }
                     for name, snap, error in entries
@@ -71,7 +71,7 @@ def country_listing(
             lines.append(f"  {name:<15} error: {error}")
             continue
         dated = "first seen" if snap.dated_by == "first_seen" else "dated"
-        origin = snap.source.url or snap.source.file or ""
+        origin = public_url(snap.source.url) or snap.source.file or ""
         lines.append(f"  {name:<15} {dated:<10}  seen {snap.source.seen_at.isoformat()}  {origin}")
     return "\n".join(lines) + "\n"
 
@@ -84,7 +84,7 @@ def snapshot_text(snap: Snapshot, fmt: str) -> str:
     header = [
         f"snapshot {snap.ref.slug} {snap.ref.name}"
         + (undated if snap.dated_by == "first_seen" else ""),
-        f"  from {source.url or source.file}  seen {source.seen_at.isoformat()}"
+        f"  from {public_url(source.url) or source.file}  seen {source.seen_at.isoformat()}"
         f"  sha256 {source.sha256[:12]}",
         "",
     ]

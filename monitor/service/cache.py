@@ -9,6 +9,7 @@ They pay: with them a diff is answered about 4x as often per second as with ever
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -78,9 +79,26 @@ class CachedStore(Store):
     def load(self, ref: SnapshotRef) -> Snapshot:
         return self.load_keyed(ref)[0]
 
+    def generation(self) -> tuple[object, ...]:
+        """The store as it is now, known from ``stat`` alone: the store's folder, each
+        country's folder (a snapshot or bookkeeping file added, removed or renamed over
+        changes its folder's time) and the bookkeeping file. Whatever is built from the
+        whole store (the index, the overview, the feed) keys on it, so it is made again only
+        after the store changed."""
+        folders = [self.root, *(self.country_dir(slug) for slug in self.countries())]
+        return tuple(_stat(path) for path in (*folders, self.root / ".state.json"))
+
     def load_keyed(self, ref: SnapshotRef) -> tuple[Snapshot, FileIdentity]:
         """The snapshot and the identity of the file it was read from."""
         key = self.identity(ref)
         if key is None:
             raise SnapshotNotFound(f"{ref.slug}: snapshot {ref.name} is gone from the store")
         return self.snapshots.get_or_make(key, lambda: super(CachedStore, self).load(ref)), key
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
