@@ -61,6 +61,8 @@ def test_the_date_control_changes_the_colours(browser, base):
     legend = browser.find_elements("css selector", ".maplegend li")
     assert all(li.is_displayed() for li in legend)
     assert [li.text for li in legend][:3] == ["yes: 1", "planned or draft: 0", "no: 0"]
+    swatch = browser.find_element("css selector", ".maplegend .c-yes")  # coloured under the CSP
+    assert swatch.value_of_css_property("background-color") == "rgba(26, 127, 55, 1)"
     browser.find_element("link text", "2015-12").click()
     assert "as_of=2015-12" in browser.current_url
     then = fills(browser)

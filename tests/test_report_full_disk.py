@@ -20,7 +20,15 @@ def small_disk(tmp_path):
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+        [
+            "mount",
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=8m",
+            "tmpfs",
+            str(disk),
+        ],  # a publication with its maps is about 2.5 MB
         capture_output=True,
         text=True,
         check=False,
