@@ -38,16 +38,19 @@ class Period:
 
 
 def iso_week(label: str) -> Period:
-    """``2026-W47`` → Monday 00:00 UTC to the next Monday."""
+    """``2026-W47`` (any case, as a person types it; ``core/refs`` reads the label) →
+    Monday 00:00 UTC to the next Monday."""
+    name = parse_period(label.strip().upper())
     try:
-        year, week = label.upper().split("-W")
-        monday = date.fromisocalendar(int(year), int(week), 1)
+        if name is None or name.since is not None:
+            raise ValueError(label)
+        monday = date.fromisocalendar(name.year, name.week, 1)
     except ValueError as exc:
         raise ValueError(f"{label!r} is not an ISO week like 2026-W47") from exc
     if not FIRST_YEAR <= monday.year <= LAST_YEAR:
         raise ValueError(f"{label!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
     start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
-    return Period(f"{int(year)}-W{int(week):02d}", start, start + timedelta(days=7))
+    return Period(f"{name.year}-W{name.week:02d}", start, start + timedelta(days=7))
 
 
 def week_of(moment: datetime) -> Period:
