@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from monitor.core.extract import Limits
-from monitor.core.subscriptions import Subscription, subscribe
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
+
+    from monitor.core.subscriptions import Subscription
 
 ENV_VAR = "MONITOR_CONFIG"
 
@@ -375,6 +376,8 @@ def _subscription(entry: Any, where: str) -> Subscription:
     when = entry.get("when", "change")
     if not isinstance(when, str):
         raise ConfigError(f"{where}.when: must be a string")
+    from monitor.core.subscriptions import subscribe  # only a config that has [[notify]]
+
     try:
         return subscribe(
             name,
