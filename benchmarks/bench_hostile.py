@@ -1,7 +1,8 @@
 """What one hostile client costs `monitor serve`, and what the whole-store answers cost,
-this checkout side by side with another (default: the main checkout).
+this checkout side by side with another checkout (of another commit, e.g. made with
+`git worktree add /tmp/before main`).
 
-Run: .venv/bin/python benchmarks/bench_hostile.py [--other /work/main] [--countries 200]
+Run: .venv/bin/python benchmarks/bench_hostile.py --other /tmp/before [--countries 200]
 
 Each checkout's `monitor serve` runs as a real process (this venv's Python, the checkout's
 code) on a store of ``--countries`` countries with 3 versions each, built once:
@@ -116,7 +117,7 @@ def peak_mb(pid: int) -> float:
 
 def main() -> None:
     args = argparse.ArgumentParser()
-    args.add_argument("--other", type=Path, default=Path("/work/main"))
+    args.add_argument("--other", type=Path, required=True, help="the other checkout")
     args.add_argument("--countries", type=int, default=200)
     opts = args.parse_args()
     trees = {"this": ROOT, "other": opts.other.resolve()}
