@@ -27,11 +27,11 @@ from monitor.core.countries import KnownCountries, identify
 from monitor.core.snapshot import Outcome, SaveResult, public_url, scrubbed
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import write_all
-from monitor.edges.reading import stop_reader
+from monitor.edges.reading import AsyncReader
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
-from monitor.pipeline.documents import read_download
+from monitor.pipeline.downloads import read_download
 from monitor.pipeline.stop import Stop
 
 if TYPE_CHECKING:
@@ -137,13 +137,11 @@ class _Run:
         self.states = self.store.read_states()
         self.stored = set(self.store.countries())
         committer = asyncio.ensure_future(self._commit_loop())
-        try:
+        async with AsyncReader(self.config.extract) as self.reader:  # started now, warm
             await self._download_all(queue, stop)
             await asyncio.gather(*self.parsing)
-            self.ready.put_nowait(None)
-            await committer
-        finally:
-            await asyncio.to_thread(stop_reader)  # a run leaves no process behind
+        self.ready.put_nowait(None)
+        await committer
         self._write_bookkeeping()  # this thread holds the lock; one small file
         return [r for r in self.results if r is not None]
 
@@ -234,18 +232,18 @@ class _Run:
         self.ready.put_nowait(ready)
 
     async def _incoming(self, source: SourceConfig, got: Download) -> Incoming:
-        """Read and parse one download, in a thread (a PDF in the bounded reader)."""
+        """Read and parse one download in the bounded reader's child."""
         assert got.content is not None
         filename = (
             PurePosixPath(urlsplit(got.url).path).name
             or PurePosixPath(urlsplit(source.url).path).name
         )
         return await read_download(
+            self.reader,
             got.content,
             got.content_type,
             filename,
             country=source.country,
-            limits=self.config.extract,
             now=self.clock(),
             url=got.url,
         )
