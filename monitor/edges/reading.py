@@ -270,8 +270,7 @@ def _answer(status: str, value: Any, limits: Limits) -> Any:
 
 def _late(limits: Limits) -> str:
     return (
-        f"document took longer than {limits.timeout:g} s to read; stopped "
-        "(limit extract.timeout)"
+        f"document took longer than {limits.timeout:g} s to read; stopped (limit extract.timeout)"
     )
 
 
@@ -313,7 +312,7 @@ class AsyncReader:
     installed with pip, one run): MEASURED.
     """
 
-    DEPTH = 2  # documents in the child at once: one being read, one waiting in its pipe
+    DEPTH = 8  # documents in the child at once: one being read, the rest in its pipe
 
     def __init__(self, limits: Limits) -> None:
         self._limits = limits
