@@ -1,9 +1,10 @@
 """One fetch run over every configured source: download → read → parse → store.
 
 Downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time).
-Each document is read and parsed in a worker thread (``asyncio.to_thread``) through
-``edges/reading``, which sends PDFs to its bounded child process; what is ready is
-committed in batches (planned on the loop, written as one group commit in a thread).
+Each document is read and parsed in the bounded reader's child process
+(``edges/reading.AsyncReader``, started with the run) while the loop goes on downloading;
+what is ready is committed in batches (planned on the loop, written as one group commit in
+a thread).
 Every source's bookkeeping (validators, last check, failures) is written once, at the
 end, so a run of 304s writes one small file, not one per source. One source's failure
 never stops the others.
