@@ -453,6 +453,9 @@ class AsyncReader:
             if status == "ready":
                 self._ready = True
                 continue
+            if not self._sent:  # an answer to nothing asked: it is lost too
+                self._died("the document reader answered nonsense; stopped")
+                return
             job = self._sent.popleft()
             if self._timer is not None:
                 self._timer.cancel()
