@@ -316,12 +316,12 @@ class AsyncReader:
     child; a child that cannot start fails every document at once.
 
     Measured on a quiet two-core machine against parsing in ``asyncio.to_thread`` (the
-    tree before; both installed with pip, run alternately, twice), 200 text sources at
-    50 ms latency, medians of 5 rounds (``benchmarks/bench_fetch.py --urlwatch URLWATCH
+    tree before; both installed with pip, run alternately, three times), 200 text sources
+    at 50 ms latency, medians of 5 rounds (``benchmarks/bench_fetch.py --urlwatch URLWATCH
     --concurrency 10 32 --rounds 5 --big 0``): at concurrency 32 the wall time less
-    start-up went from 3.50 and 3.92 times the floor to 1.83 and 2.63; at concurrency 10,
-    where the downloads themselves cost most, urlwatch's time over ours stayed 0.84
-    (0.85 and 0.84 before).
+    start-up went from 3.50, 3.92 and 3.61 times the floor to 1.83, 2.63 and 2.45; at
+    concurrency 10, where the downloads themselves cost most, urlwatch's time over ours
+    was 0.84, 0.84 and 0.89 (0.85, 0.84 and 0.79 before).
     """
 
     DEPTH = 8  # documents sent to the child and not yet answered
