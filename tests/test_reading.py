@@ -3,6 +3,7 @@ fails alone with the limit it hit, and a dead child is a restart, not a verdict.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import signal
@@ -16,7 +17,7 @@ import pytest
 
 from monitor.core.extract import DEFAULT_LIMITS, extract
 from monitor.edges import children
-from monitor.edges.reading import Reader, read_profile, read_text
+from monitor.edges.reading import AsyncReader, Reader, read_profile, read_text
 from monitor.errors import ExtractError, ParseError
 from tests.conftest import TAJIKISTAN_SEED
 from tests.helpers import IRAQ, run_cli, write_config
@@ -202,3 +203,119 @@ def test_every_command_reads_within_the_limits_of_the_config(tmp_path, command):
     assert line.endswith(
         "document needs more than 300 MB to read; stopped (limit extract.max_memory_mb)"
     )
+
+
+# The asynchronous client (a fetch's, a backfill's): the same child, the same guarantees.
+
+
+def read_async(limits: Any = PATIENT, how: Any = None, count: int = 1) -> list[Any]:
+    """``count`` PDFs read at once by a new ``AsyncReader`` (no warm-up: each request is a
+    document); each answer a profile or the error it failed with. ``how`` runs on the
+    reader once the requests are sent."""
+
+    async def go() -> list[Any]:
+        reader = AsyncReader(limits)
+        try:
+            asked = [
+                asyncio.ensure_future(
+                    reader.read_profile(PDF, content_type="application/pdf", country="Iraq")
+                )
+                for _ in range(count)
+            ]
+            await asyncio.sleep(0)  # the requests are sent
+            if how is not None:
+                await how(reader)
+            return await asyncio.gather(*asked, return_exceptions=True)
+        finally:
+            reader.close()
+
+    return asyncio.run(go())
+
+
+def test_the_async_client_gives_the_same_profiles():
+    async def go() -> list[Any]:
+        async with AsyncReader(PATIENT) as reader:
+            return [
+                await reader.read_profile(IRAQ.encode(), content_type="text/plain", country="Iraq"),
+                await reader.read_profile(PDF, content_type="application/pdf", country="Iraq"),
+                await reader.read_profile(TAJIKISTAN_SEED.read_bytes(), filename="Tajikistan.txt"),
+                *await asyncio.gather(
+                    reader.read_profile(b"no profile here", content_type="text/plain"),
+                    return_exceptions=True,
+                ),
+            ]
+
+    text, pdf, tajikistan, nothing = asyncio.run(go())
+    assert text == pdf == read_profile(PDF, content_type="application/pdf", country="Iraq")
+    assert tajikistan.slug == "tajikistan"
+    assert isinstance(nothing, ParseError)
+
+
+def test_the_async_client_fails_a_late_document_alone():
+    """A stopped child is late; the document queued behind it goes to a new child."""
+    pids: list[int | None] = []
+
+    async def stop(reader: AsyncReader) -> None:
+        pids.append(reader.pid)
+        assert reader.pid is not None
+        _stop(reader.pid)
+
+    late, after = read_async(replace(DEFAULT_LIMITS, timeout=1), stop, count=2)
+    assert str(late) == "document took longer than 1 s to read; stopped (limit extract.timeout)"
+    assert after == read_profile(PDF, content_type="application/pdf", country="Iraq")
+
+
+def test_the_async_client_reads_again_what_a_killed_child_was_reading():
+    """Killed with a document in its pipe: that one is read again in a new child, and the
+    one queued behind it goes there too."""
+
+    async def kill(reader: AsyncReader) -> None:
+        first = reader.pid
+        assert first is not None
+        _stop(first)  # it cannot start on what it is sent
+        with open(f"/proc/{first}/fd/0", "rb", buffering=0) as pipe:  # the child's input
+            while _waiting(pipe.fileno()) < len(PDF):
+                await asyncio.sleep(0)  # the request is on its way into the pipe
+        os.kill(first, signal.SIGKILL)
+
+    expected = read_profile(PDF, content_type="application/pdf", country="Iraq")
+    assert read_async(PATIENT, kill, count=2) == [expected, expected]
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        ("SIGTERM", "the document reader died of SIGTERM while reading it; stopped"),
+        (
+            "SIGKILL",
+            "the document reader was killed while reading it (SIGKILL, which is also how the "
+            "system ends a process when memory runs out); stopped",
+        ),
+        (
+            "SIGABRT",
+            "document needs more than 1024 MB to read; stopped (limit extract.max_memory_mb)",
+        ),
+    ],
+)
+def test_the_async_client_gives_the_real_reason_after_two_deaths(monkeypatch, how, reason):
+    started = _misbehaving(monkeypatch, how)
+    [failed] = read_async()
+    assert isinstance(failed, ExtractError)
+    assert str(failed) == reason
+    assert len(started) == 2  # read once more, in a new child, before it failed
+
+
+def test_the_async_client_finds_half_an_answer_late(monkeypatch):
+    _misbehaving(monkeypatch, "half")
+    [failed] = read_async(replace(DEFAULT_LIMITS, timeout=1))
+    assert "took longer than 1 s to read" in str(failed)
+
+
+def test_the_async_client_fails_every_document_at_once_if_no_child_can_start(monkeypatch):
+    started = _misbehaving(monkeypatch, None)
+    failed = read_async(count=3)
+    assert [str(f) for f in failed] == [
+        "the document reader process could not start (its error shows with: "
+        "python -m monitor.edges.reading 1024 </dev/null)"
+    ] * 3
+    assert started == ["monitor.edges.reading"]

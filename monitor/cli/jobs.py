@@ -26,11 +26,12 @@ def fetch_command(options: Options, countries: tuple[str, ...]) -> None:
     from monitor.cli.console import fetch_with_progress
 
     config = options.config()
-    from monitor.pipeline.notifying import after_fetch, stored_by
-
     store = options.store(config)
     results = fetch_with_progress(config, store, list(countries), clock=now, quiet=options.quiet)
-    after_fetch(config, store, stored_by(results), now)
+    if config.notify:  # the notification code (feeds, histories) only when there is some
+        from monitor.pipeline.notifying import after_fetch, stored_by
+
+        after_fetch(config, store, stored_by(results), now)
     if any(r.error for r in results):
         sys.exit(1)
 

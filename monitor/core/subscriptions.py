@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from monitor.core.countries import countries_in
-from monitor.core.diff import Change
+
+if TYPE_CHECKING:
+    from monitor.core.diff import Change  # a fetch imports this module, not the diff
 
 # Kinds of change a subscription may ask for; "new" is a newly monitored country, "error"
 # a source that fails, works again, or went stale.

@@ -26,16 +26,16 @@ import msgspec
 
 from monitor.config import Config, SourceConfig
 from monitor.core.countries import KnownCountries, identify
-from monitor.core.extract import Limits
 from monitor.core.jsonform import Malformed, convert
 from monitor.core.periods import Clock
 from monitor.core.snapshot import Capture, Outcome, capture_moment, implausible
 from monitor.edges.archive import Archive, Listed, canonical, under, within
 from monitor.edges.fetch import create_tls_context, make_client
+from monitor.edges.reading import AsyncReader
 from monitor.edges.state import Ledger
 from monitor.edges.store import Store
 from monitor.errors import ArchiveBlocked, ArchiveError, FetchError, MonitorError
-from monitor.pipeline.documents import read_download
+from monitor.pipeline.downloads import read_download
 
 ITU_TEMPLATE = "https://www.itu.int/en/ITU-D/Cybersecurity/Documents/Country_Profiles/{name}.pdf"
 _DOCUMENTS = (".pdf", ".html", ".htm", ".txt")
@@ -173,7 +173,7 @@ async def _backfill(
             on_step(item)
 
     results = []
-    async with _client(config) as client:
+    async with _client(config) as client, AsyncReader(config.extract) as reader:
         archive = _archive(config, client, pace, step)
         shared = await _listed_together(archive, store, config, sources, since, until)
         for source in sources:
@@ -182,8 +182,7 @@ async def _backfill(
             listed = shared.get(source.url)
             try:
                 await _one(
-                    archive, store, source, result, clock, since, until, step, config.extract,
-                    listed,
+                    archive, store, source, result, clock, since, until, step, reader, listed,
                 )  # fmt: skip
             except ArchiveBlocked:
                 raise  # asking again, even for the next source, would get us firewalled
@@ -270,7 +269,7 @@ async def _one(
     since: str | None,
     until: str | None,
     step: Callable[[Step], None],
-    limits: Limits,
+    reader: AsyncReader,
     listed: list[Listed] | ArchiveError | None = None,
 ) -> None:
     ledger = archive_log(store, result.slug)
@@ -295,7 +294,7 @@ async def _one(
         ):
             result.known += 1
         else:
-            done = await _capture(archive, store, source, capture, result, clock, step, limits)
+            done = await _capture(archive, store, source, capture, result, clock, step, reader)
             if done is None:
                 contiguous = False  # not served: try it again next run
                 continue
@@ -330,10 +329,10 @@ async def _capture(
     result: BackfillResult,
     clock: Clock,
     step: Callable[[Step], None],
-    limits: Limits,
+    reader: AsyncReader,
 ) -> Processed | None:
     """Download, parse and store one capture; None when the archive did not serve it.
-    The capture is read as a fetched document is (``edges/reading``, within ``limits``)."""
+    The capture is read as a fetched document is (``edges/reading``, within ``[extract]``)."""
 
     def skipped(reason: str) -> Processed:
         result.skipped += 1
@@ -362,11 +361,11 @@ async def _capture(
     filename = PurePosixPath(urlsplit(capture.original).path).name
     try:
         incoming = await read_download(
+            reader,
             got.content,
             got.content_type,
             filename,
             country=source.country,
-            limits=limits,
             now=clock(),
             url=capture.original,
             capture=Capture(capture.timestamp, archive.capture_url(capture)),

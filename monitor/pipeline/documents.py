@@ -3,7 +3,6 @@ importing it)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import stat
@@ -19,9 +18,9 @@ from monitor.core.extract import DEFAULT_LIMITS, Limits, sniff
 from monitor.core.periods import side
 from monitor.core.profile import Profile
 from monitor.core.refs import split_country
-from monitor.core.snapshot import Capture, Outcome, Snapshot, SnapshotRef
+from monitor.core.snapshot import Outcome, Snapshot, SnapshotRef
 from monitor.edges.reading import read_profile
-from monitor.edges.store import Incoming, Store, find_country
+from monitor.edges.store import Store, find_country
 from monitor.errors import ExtractError, MonitorError, SnapshotNotFound
 
 _CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
@@ -75,33 +74,6 @@ def parse_file(
         )
     except MonitorError as exc:
         raise type(exc)(f"{path}: {exc}") from exc
-
-
-async def read_download(
-    content: bytes,
-    content_type: str | None,
-    filename: str,
-    *,
-    country: str,
-    limits: Limits,
-    now: datetime,
-    url: str,
-    capture: Capture | None = None,
-) -> Incoming:
-    """A downloaded document (a fetch's, or a web archive's capture) on its way into the
-    store: read and parsed in a thread, so the event loop goes on downloading (a PDF is
-    read in the bounded reader's child)."""
-    profile = await asyncio.to_thread(
-        read_profile,
-        content,
-        content_type=content_type,
-        filename=filename,
-        country=country,
-        limits=limits,
-    )
-    declared = (content_type or "application/octet-stream").split(";")[0].strip()
-    kind = sniff(content, content_type, filename)
-    return Incoming(profile, content, kind, declared, now, url=url, capture=capture)
 
 
 @dataclass(frozen=True)

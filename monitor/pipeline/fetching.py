@@ -1,9 +1,10 @@
 """One fetch run over every configured source: download → read → parse → store.
 
 Downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time).
-Each document is read and parsed in a worker thread (``asyncio.to_thread``) through
-``edges/reading``, which sends PDFs to its bounded child process; what is ready is
-committed in batches (planned on the loop, written as one group commit in a thread).
+Each document is read and parsed in the bounded reader's child process
+(``edges/reading.AsyncReader``, started with the run) while the loop goes on downloading;
+what is ready is committed in batches (planned on the loop, written as one group commit in
+a thread).
 Every source's bookkeeping (validators, last check, failures) is written once, at the
 end, so a run of 304s writes one small file, not one per source. One source's failure
 never stops the others.
@@ -27,11 +28,11 @@ from monitor.core.countries import KnownCountries, identify
 from monitor.core.snapshot import Outcome, SaveResult, public_url, scrubbed
 from monitor.edges.fetch import Download, create_tls_context, download, make_client
 from monitor.edges.files import write_all
-from monitor.edges.reading import stop_reader
+from monitor.edges.reading import AsyncReader
 from monitor.edges.state import CountryState
 from monitor.edges.store import Incoming, Store
 from monitor.errors import ConfigError, MonitorError, StoreError
-from monitor.pipeline.documents import read_download
+from monitor.pipeline.downloads import read_download
 from monitor.pipeline.stop import Stop
 
 if TYPE_CHECKING:
@@ -137,13 +138,11 @@ class _Run:
         self.states = self.store.read_states()
         self.stored = set(self.store.countries())
         committer = asyncio.ensure_future(self._commit_loop())
-        try:
+        async with AsyncReader(self.config.extract) as self.reader:  # started now, warm
             await self._download_all(queue, stop)
             await asyncio.gather(*self.parsing)
-            self.ready.put_nowait(None)
-            await committer
-        finally:
-            await asyncio.to_thread(stop_reader)  # a run leaves no process behind
+        self.ready.put_nowait(None)
+        await committer
         self._write_bookkeeping()  # this thread holds the lock; one small file
         return [r for r in self.results if r is not None]
 
@@ -234,18 +233,18 @@ class _Run:
         self.ready.put_nowait(ready)
 
     async def _incoming(self, source: SourceConfig, got: Download) -> Incoming:
-        """Read and parse one download, in a thread (a PDF in the bounded reader)."""
+        """Read and parse one download in the bounded reader's child."""
         assert got.content is not None
         filename = (
             PurePosixPath(urlsplit(got.url).path).name
             or PurePosixPath(urlsplit(source.url).path).name
         )
         return await read_download(
+            self.reader,
             got.content,
             got.content_type,
             filename,
             country=source.country,
-            limits=self.config.extract,
             now=self.clock(),
             url=got.url,
         )
