@@ -117,21 +117,22 @@ def _waiting(fd: int) -> int:
     return int.from_bytes(count, "little")
 
 
-@pytest.mark.parametrize(
-    ("how", "reason"),
-    [
-        ("SIGTERM", "the document reader died of SIGTERM while reading it; stopped"),
-        (
-            "SIGKILL",
-            "the document reader was killed while reading it (SIGKILL, which is also how the "
-            "system ends a process when memory runs out); stopped",
-        ),
-        (
-            "SIGABRT",  # how pdfium ends when an allocation fails under the cap
-            "document needs more than 1024 MB to read; stopped (limit extract.max_memory_mb)",
-        ),
-    ],
-)
+# How a reader child can end, and the reason each client must give.
+DEATHS = [
+    ("SIGTERM", "the document reader died of SIGTERM while reading it; stopped"),
+    (
+        "SIGKILL",
+        "the document reader was killed while reading it (SIGKILL, which is also how the "
+        "system ends a process when memory runs out); stopped",
+    ),
+    (
+        "SIGABRT",  # how pdfium ends when an allocation fails under the cap
+        "document needs more than 1024 MB to read; stopped (limit extract.max_memory_mb)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("how", "reason"), DEATHS)
 def test_a_document_that_kills_two_readers_fails_with_the_real_reason(
     reader, monkeypatch, how, reason
 ):
@@ -282,21 +283,7 @@ def test_the_async_client_reads_again_what_a_killed_child_was_reading():
     assert read_async(PATIENT, kill, count=2) == [expected, expected]
 
 
-@pytest.mark.parametrize(
-    ("how", "reason"),
-    [
-        ("SIGTERM", "the document reader died of SIGTERM while reading it; stopped"),
-        (
-            "SIGKILL",
-            "the document reader was killed while reading it (SIGKILL, which is also how the "
-            "system ends a process when memory runs out); stopped",
-        ),
-        (
-            "SIGABRT",
-            "document needs more than 1024 MB to read; stopped (limit extract.max_memory_mb)",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("how", "reason"), DEATHS)
 def test_the_async_client_gives_the_real_reason_after_two_deaths(monkeypatch, how, reason):
     started = _misbehaving(monkeypatch, how)
     [failed] = read_async()
