@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -94,6 +95,13 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ran:
             raise result.exception
         stderr += "".join(traceback.format_exception(result.exception))
     return Ran(result.exit_code, result.stdout, stderr)
+
+
+def cli_json(root: Path, *args: str) -> object:
+    """What a command prints with ``--format json``, run from ``root``; it must succeed."""
+    ran = run_cli(*args, "--format", "json", cwd=root)
+    assert ran.returncode == 0, ran.stderr
+    return json.loads(ran.stdout)
 
 
 _OPENED: list[list[str]] = []

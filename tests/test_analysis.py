@@ -10,7 +10,6 @@ Uganda (CERT-UG, ugCERT) both have a national CIRT.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from monitor.edges.clock import utc_now
 from monitor.edges.index import index_path
 from monitor.errors import QuestionError, SnapshotNotFound
 from monitor.service.app import create_app
-from tests.helpers import run_cli, write_config
+from tests.helpers import cli_json, run_cli, write_config
 from tests.servers import uvicorn_thread
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,12 +41,6 @@ def world(corpus_world, tmp_path_factory):
     app = create_app(load_config(root / "config.toml"), utc_now, access_log=False)
     with uvicorn_thread(app) as base:
         yield root, base
-
-
-def cli_json(root: Path, *args: str) -> dict:
-    result = run_cli(*args, "--format", "json", cwd=root)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def hits_of(answer: dict) -> dict[tuple[str, str], dict]:

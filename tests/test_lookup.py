@@ -18,7 +18,16 @@ from monitor.edges.store import Incoming, Store
 from monitor.pipeline.fetching import sources_named
 from monitor.service.app import create_app
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED
-from tests.helpers import IRAQ, IRAQ_LATER, T0, opened_files, profile_from, run_cli, write_config
+from tests.helpers import (
+    IRAQ,
+    IRAQ_LATER,
+    T0,
+    cli_json,
+    opened_files,
+    profile_from,
+    run_cli,
+    write_config,
+)
 from tests.servers import uvicorn_thread
 
 NAMED = {
@@ -52,12 +61,6 @@ def served(tmp_path_factory):
     app = create_app(load_config(root / "config.toml"), utc_now, access_log=False)
     with uvicorn_thread(app) as base:
         yield root, base
-
-
-def cli_json(root: Path, *args: str) -> object:
-    ran = run_cli(*args, "--format", "json", cwd=root)
-    assert ran.returncode == 0, ran.stderr
-    return json.loads(ran.stdout)
 
 
 @pytest.mark.parametrize(("slug", "query"), CASES)
