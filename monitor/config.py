@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from monitor.core.extract import Limits
+from monitor.core.limits import Limits
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -105,24 +105,42 @@ def cli_json(root: Path, *args: str) -> object:
 
 
 _OPENED: list[list[str]] = []
+_STARTED: list[list[list[str]]] = []
 
 
 def _audit(event: str, args: tuple) -> None:
     if event == "open" and _OPENED and isinstance(args[0], str | bytes | Path):
         _OPENED[-1].append(os.fsdecode(args[0]))
+    elif event == "subprocess.Popen" and _STARTED:
+        _STARTED[-1].append([os.fsdecode(a) for a in args[1]])
+
+
+def _hook() -> None:
+    if not getattr(_hook, "done", False):
+        sys.addaudithook(_audit)  # cannot be removed; it records only inside the blocks below
+        _hook.done = True  # type: ignore[attr-defined]
 
 
 @contextlib.contextmanager
 def opened_files() -> Iterator[list[str]]:
     """Every file this process opens meanwhile (a server in a thread of it included)."""
-    if not getattr(opened_files, "hooked", False):
-        sys.addaudithook(_audit)  # cannot be removed; it records only inside this block
-        opened_files.hooked = True  # type: ignore[attr-defined]
+    _hook()
     _OPENED.append([])
     try:
         yield _OPENED[-1]
     finally:
         _OPENED.pop()
+
+
+@contextlib.contextmanager
+def started_processes() -> Iterator[list[list[str]]]:
+    """The command line of every process this process starts meanwhile."""
+    _hook()
+    _STARTED.append([])
+    try:
+        yield _STARTED[-1]
+    finally:
+        _STARTED.pop()
 
 
 def run_process(

@@ -19,7 +19,7 @@ from monitor.edges.store import Store
 from monitor.pipeline.fetching import fetch_all
 from monitor.pipeline.stop import Stop
 from tests.conftest import IRAQ_SEED, TAJIKISTAN_SEED, seed_text
-from tests.helpers import IRAQ, edited
+from tests.helpers import IRAQ, edited, started_processes
 from tests.pdfs import text_to_pdf
 from tests.servers import InFlight, resetting_server
 
@@ -102,9 +102,11 @@ def test_new_then_not_modified_then_changed(server, tmp_path):
     ] == ("Law on Information")
     assert "cyberwellness-monitor" in iraq_seen[0]["User-Agent"]
 
-    second = run(config, store)
+    with started_processes() as started:
+        second = run(config, store)
     assert second["Iraq"].outcome == Outcome.NOT_MODIFIED
     assert iraq_seen[-1]["If-None-Match"] == '"v1"'
+    assert started == [], "a run of 304s has nothing to read: no reader child"
 
     server.clear()
     later = edited(IRAQ, ("6th March 2015", "10th January 2016"), ("9.20%", "17.22%"))
@@ -114,8 +116,10 @@ def test_new_then_not_modified_then_changed(server, tmp_path):
     server.expect_request("/Tajikistan.html").respond_with_handler(
         conditional(tajik_html.encode(), "text/html", '"t1"', [])
     )
-    third = run(config, store)
+    with started_processes() as started:
+        third = run(config, store)
     assert (third["Iraq"].outcome, third["Iraq"].ref) == (Outcome.NEW, "2016-01-10")
+    assert ["monitor.edges.reading" in command for command in started] == [True]
     assert [r.name for r in store.refs("iraq")] == ["2015-03-06", "2016-01-10"]
     state = store.read_state("iraq")
     assert state.etag == '"v2"'

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from monitor.core.extract import DEFAULT_LIMITS, extract
+from monitor.core.extract import extract
+from monitor.core.limits import DEFAULT_LIMITS
 from monitor.edges import children
 from monitor.edges.reading import AsyncReader, Reader, read_profile, read_text
 from monitor.errors import ExtractError, ParseError

@@ -9,29 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
 
+from monitor.core.limits import DEFAULT_LIMITS, Limits
 from monitor.errors import ExtractError
 
 Kind = Literal["pdf", "html", "text"]
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Work allowed on one untrusted document (a profile has 3 to 6 pages and about 20,000
-    characters): the ``[extract]`` section of config.toml, whose keys these are. This
-    module enforces the first two; ``edges/reading`` the time and memory of a PDF's
-    reading child."""
-
-    max_pages: int = 50
-    max_chars: int = 2_000_000
-    timeout: float = 60.0  # seconds to read one PDF
-    max_memory_mb: int = 1024  # the PDF reader's address space
-
-
-DEFAULT_LIMITS = Limits()
 
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S

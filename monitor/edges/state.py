@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import msgspec
 
-from monitor.core.jsonform import Malformed, Moment, check_moments, convert, loads
+from monitor.core.jsonform import Malformed, Moment, builtins, check_moments, convert, loads
 from monitor.edges.clock import utc_now
 from monitor.edges.files import write_json
 from monitor.errors import StateError
@@ -167,7 +167,7 @@ def _states(data: Any) -> tuple[States, str | None]:
 def _dump_states(states: States) -> dict[str, Any]:
     return {
         "countries": {
-            slug: {k: v for k, v in asdict(state).items() if k != "slug"}
+            slug: {k: v for k, v in builtins(state).items() if k != "slug"}
             for slug, state in sorted(states.items())
         }
     }

@@ -14,7 +14,8 @@ from pathlib import Path
 from monitor.config import Config
 from monitor.core.countries import identify
 from monitor.core.diff import Comparison, Side, compare
-from monitor.core.extract import DEFAULT_LIMITS, Limits, sniff
+from monitor.core.extract import sniff
+from monitor.core.limits import DEFAULT_LIMITS, Limits
 from monitor.core.periods import side
 from monitor.core.profile import Profile
 from monitor.core.refs import split_country

@@ -2,7 +2,8 @@
 
 Downloads run concurrently on one event loop (at most ``fetch.concurrency`` at a time).
 Each document is read and parsed in the bounded reader's child process
-(``edges/reading.AsyncReader``, started with the run) while the loop goes on downloading;
+(``edges/reading.AsyncReader``, started with the run, or with the first document when every
+source has validators) while the loop goes on downloading;
 what is ready is committed in batches (planned on the loop, written as one group commit in
 a thread).
 Every source's bookkeeping (validators, last check, failures) is written once, at the
@@ -138,7 +139,12 @@ class _Run:
         self.states = self.store.read_states()
         self.stored = set(self.store.countries())
         committer = asyncio.ensure_future(self._commit_loop())
-        async with AsyncReader(self.config.extract) as self.reader:  # started now, warm
+        # A source without validators will send a document: start the reader now, warm.
+        # When every source has them, most answers are 304s: start it on the first document.
+        cold = any(
+            self._validators(identify(s.country).slug, s.url) == (None, None) for s in self.sources
+        )
+        async with AsyncReader(self.config.extract, warm=cold) as self.reader:
             await self._download_all(queue, stop)
             await asyncio.gather(*self.parsing)
         self.ready.put_nowait(None)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import itertools
 import textwrap
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from monitor.core.diff import Change, Comparison, Side, WordRun, format_number, group_title, yes_no
-from monitor.core.overview import short_label
-from monitor.core.periods import Digest, Event
-from monitor.core.profile import Indicator, Profile
+from monitor.core.diff import WordRun, format_number, group_title, yes_no
 from monitor.core.refs import version
-from monitor.core.summary import DigestSummary, is_date_bump
+
+if TYPE_CHECKING:
+    from monitor.core.diff import Change, Comparison, Side
+    from monitor.core.periods import Digest, Event
+    from monitor.core.profile import Indicator, Profile
+    from monitor.core.summary import DigestSummary
 
 CONTEXT_WORDS = 8  # unchanged words kept around each change in prose
 MAX_SHOWN = 2_000  # characters of one value shown in a report: a bound on page size
@@ -202,6 +205,10 @@ def capitalised(label: str) -> str:
 def headline(summary: DigestSummary) -> list[str]:
     """The digest's summary as phrases, most telling first (``New national CIRT: Bahamas,
     Chad``, ``New laws: 4 countries``); "No changes" when there is nothing."""
+    # Imported here, as in dates_line: the digest's words need the period machinery; a
+    # fetch's lines and a profile's description, which import this module, do not.
+    from monitor.core.overview import short_label
+
     parts = []
     if summary.new:
         parts.append(f"{len(summary.new)} new")
@@ -232,6 +239,8 @@ def counts(summary: DigestSummary) -> str:
 def dates_line(events: Sequence[Event]) -> str:
     """One line for a country whose only changes are dates: ``last updated 2015-03-06 →
     2016-01-10 · internet users › as of December 2013 → December 2014``."""
+    from monitor.core.summary import is_date_bump
+
     parts = []
     for event in events:
         assert event.comparison is not None
