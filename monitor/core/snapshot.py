@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from monitor.core.jsonform import EARLIEST, Moment, check_moments, dumps
+from monitor.core.jsonform import EARLIEST, Moment, builtins, check_moments, dumps
 from monitor.core.profile import Profile, Stored, to_dict
 
 
@@ -152,7 +152,7 @@ def source_data(source: Source) -> dict[str, Any]:
     """A source as snapshot files spell it: the web-archive fields only when set, so files
     written before there were any stay as they were."""
     source = replace(source, url=public_url(source.url), capture_url=public_url(source.capture_url))
-    data = {k: v for k, v in asdict(source).items() if v or k not in _OPTIONAL_SOURCE}
+    data = {k: v for k, v in builtins(source).items() if v or k not in _OPTIONAL_SOURCE}
     return {**data, "seen_at": source.seen_at.isoformat()}
 
 
