@@ -33,7 +33,6 @@ JSON, not pickle, from the process that handled the hostile bytes.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import os
 import resource
@@ -52,6 +51,7 @@ from monitor.core.limits import DEFAULT_LIMITS, Limits
 from monitor.errors import ExtractError, MonitorError, ParseError
 
 if TYPE_CHECKING:
+    import asyncio
     import subprocess
 
     from monitor.core.profile import Profile
@@ -332,6 +332,8 @@ class AsyncReader:
     def __init__(self, limits: Limits, *, warm: bool = True) -> None:
         self._limits = limits
         self._warm = warm
+        import asyncio  # here: the child runs this module and has no event loop to import
+
         self._loop = asyncio.get_running_loop()
         self._process: subprocess.Popen[bytes] | None = None
         self._ready = False
