@@ -302,6 +302,28 @@ def test_redirect_followed_within_http(server, tmp_path, stored):
     assert results["Iraq"].outcome == Outcome.UNCHANGED
 
 
+def test_a_redirect_with_an_endless_body_is_cut_off(server, tmp_path, stored):
+    store, before = stored
+    produced = []
+
+    def endless(request: Request) -> Response:
+        def chunks():
+            for _ in range(3200):  # 200 MB if anyone read it all
+                produced.append(1)
+                yield b"x" * 65536
+
+        return Response(chunks(), status=302, headers={"Location": "/new/Iraq.pdf"})
+
+    server.expect_request("/Iraq.pdf").respond_with_handler(endless)
+    server.expect_request("/new/Iraq.pdf").respond_with_data(
+        IRAQ_PDF, content_type="application/pdf"
+    )
+    results = run(faulty(tmp_path, server, server.url_for("/Iraq.pdf")), store)
+    check_failed(results, store, before, "has a body of more than 65536 bytes; stopped reading")
+    assert len(produced) * 65536 < 20_000_000  # the server could send only what we read
+    assert not any(req.path == "/new/Iraq.pdf" for req, _ in server.log)
+
+
 def test_redirect_to_file_is_refused(server, tmp_path, stored):
     store, before = stored
     server.expect_request("/Iraq.pdf").respond_with_data(

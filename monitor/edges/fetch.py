@@ -1,10 +1,11 @@
 """Downloading one document politely and safely: the monitor's only network edge.
 
 One ``httpx.AsyncClient`` is passed in (TLS verified, a real User-Agent, redirects
-followed by httpx: at most 5, to http and https only). Each download: conditional headers
-when we have them, a streamed size cap that stops reading as soon as it is passed, and
-retries with exponential backoff and jitter (stamina) on timeouts, connection errors, 429
-(honouring Retry-After) and 5xx, never on other 4xx.
+followed by httpx: at most 5, to http and https only, a redirect's body cut off past
+64 KiB). Each download: conditional headers when we have them, a streamed size cap that
+stops reading as soon as it is passed, and retries with exponential backoff and jitter
+(stamina) on timeouts, connection errors, 429 (honouring Retry-After) and 5xx, never on
+other 4xx.
 
 Web-archive playback (``raw=True``) returns the archived response as it is: any status,
 redirects not followed, headers kept (``Memento-Datetime`` tells an archived response from
@@ -20,7 +21,7 @@ import logging
 import os
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -37,6 +38,7 @@ log = logging.getLogger("monitor.fetch")
 stamina.instrumentation.set_on_retry_hooks([])
 
 MAX_REDIRECTS = 5
+MAX_REDIRECT_BODY = 65_536  # bytes of a redirect's body read before following it
 MAX_RETRY_AFTER = 120.0  # seconds; a server asking for longer is treated as a failure
 
 
@@ -316,15 +318,39 @@ def create_tls_context() -> ssl.SSLContext:
     return context
 
 
-async def _refuse_other_schemes(response: httpx.Response) -> None:
-    """A redirect is followed to http and https only (an archived one, not followed, is
-    the answer as it is)."""
+async def _check_redirect(response: httpx.Response) -> None:
+    """A redirect is followed to http and https only, and its body, which httpx reads
+    before following it, is cut off past ``MAX_REDIRECT_BODY`` bytes (an archived redirect,
+    not followed, is the answer as it is)."""
     if response.has_redirect_location and response.request.extensions.get("monitor.follow"):
         location = response.headers["location"]
         if response.request.url.join(location).scheme not in ("http", "https"):
             raise FetchError(
                 f"redirect from {response.request.url} to {location} refused (not http/https)"
             )
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _Capped(response.stream, str(response.request.url))
+
+
+class _Capped(httpx.AsyncByteStream):
+    """A redirect's body as the server sends it, until it passes ``MAX_REDIRECT_BODY``."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, url: str) -> None:
+        self._stream, self._url = stream, url
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in self._stream:
+            received += len(chunk)
+            if received > MAX_REDIRECT_BODY:
+                raise FetchError(
+                    f"redirect from {self._url} has a body of more than {MAX_REDIRECT_BODY} "
+                    "bytes; stopped reading"
+                )
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
 
 
 async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
@@ -346,7 +372,7 @@ def make_client(
         headers={"User-Agent": user_agent},
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
-        event_hooks={"response": [_refuse_other_schemes]},
+        event_hooks={"response": [_check_redirect]},
         verify=tls if tls is not None else True,
         limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
     )
