@@ -10,6 +10,7 @@ Uganda (CERT-UG, ugCERT) both have a national CIRT.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -155,6 +156,20 @@ def test_the_index_survives_deletion_and_damage(world, tmp_path, caplog):
     damaged = [r for r in caplog.records if "search.db was damaged" in r.getMessage()]
     assert len(damaged) == 1
     assert len(list(path.parent.glob("search.db.corrupt-*"))) == 1
+
+
+def test_a_store_where_the_index_cannot_be_written_is_searched_all_the_same(world, tmp_path):
+    root = copy_world(world, tmp_path)
+    expected = cli_json(root, "search", '"Budapest Convention" OR IQ-CERT')
+    cache = index_path(root / "snapshots").parent
+    shutil.rmtree(cache)
+    cache.write_text("in the way")  # as a folder this process may not write to would be
+    ran = run_cli("search", '"Budapest Convention" OR IQ-CERT', "--format", "json", cwd=root)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == expected
+    assert "cannot keep the search index there" in ran.stderr
+    assert "built in memory" in ran.stderr
+    assert cache.read_text() == "in the way"
 
 
 def test_a_snapshot_added_by_another_process_is_found_by_the_next_search(world, tmp_path):

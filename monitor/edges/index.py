@@ -2,7 +2,8 @@
 sqlite-utils), at ``snapshots/.cache/search.db``.
 
 Derived and rebuildable: it holds only what the snapshot files hold, so deleting it loses
-nothing (the next search builds it again). Each search first brings it up to date: a
+nothing (the next search builds it again), and where it cannot be written (a store the
+service may only read) it is built in memory instead. Each search first brings it up to date: a
 country folder whose modification time moved (the store only ever adds a file by renaming
 it into the folder) is listed again, and its new or replaced snapshot files are indexed, its
 removed ones dropped; so a snapshot saved by any process is found by the next search. A
@@ -77,21 +78,43 @@ class Index:
         self._latest_of: dict[tuple[str | None, str | None], dict[str, tuple[str, str]]] = {}
 
     def _open(self) -> Any:
+        """The index file; where it cannot be written (a store this process may only read,
+        a disk that is full), an index in memory, built for this process alone."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for attempt in range(2):
+                db = self._connect(str(self.path))
+                try:
+                    self._prepare(db)
+                    return db
+                except sqlite3.OperationalError:  # cannot open or write it: not damage
+                    db.conn.close()
+                    raise
+                except sqlite3.DatabaseError as exc:
+                    db.conn.close()
+                    if attempt:
+                        raise StoreError(
+                            f"{self.path}: cannot build the search index: {exc}"
+                        ) from exc
+                    self._set_aside(exc)
+        except (OSError, sqlite3.OperationalError) as exc:
+            log.warning(
+                "%s: cannot keep the search index there (%s); it is built in memory for "
+                "this process",
+                self.path,
+                exc,
+            )
+            db = self._connect(":memory:")
+            self._prepare(db)
+            return db
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _connect(where: str) -> Any:
         import sqlite_utils
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        for attempt in range(2):
-            connection = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            db = sqlite_utils.Database(connection)
-            try:
-                self._prepare(db)
-                return db
-            except sqlite3.DatabaseError as exc:
-                connection.close()
-                if attempt:
-                    raise StoreError(f"{self.path}: cannot build the search index: {exc}") from exc
-                self._set_aside(exc)
-        raise AssertionError("unreachable")
+        connection = sqlite3.connect(where, timeout=60, check_same_thread=False)
+        return sqlite_utils.Database(connection)
 
     def _prepare(self, db: Any) -> None:
         """Check the file is a database of our shape (``quick_check`` reads every page
