@@ -169,6 +169,27 @@ def test_the_headline_announces_status_changes(reports):
     assert "Strategy now draft: Bolivia" in page
 
 
+def test_a_status_the_document_takes_back_is_in_the_headline():
+    """``no (draft) → no``: a later edition no longer mentions the draft; the headline says
+    so rather than nothing."""
+    from monitor.core.diff import Side, compare
+    from monitor.core.periods import Digest, Event
+    from monitor.core.summary import summarise
+    from monitor.render.text import headline
+
+    text = text_of("Bolivia")
+    draft, none = profile_from(edited(text, (BOLIVIA_NONE, DRAFT))), profile_from(text)
+    comparison = compare(
+        "bolivia",
+        "Bolivia",
+        (Side("2016-05-02", "2016-05-02"), draft),
+        (Side("2017-06-09", "2017-06-09"), none),
+    )
+    event = Event("bolivia", "Bolivia", "2017-06-09", W49, comparison)
+    digest = Digest(week_of(W49), (event,), (), ("bolivia",), W49)
+    assert "Strategy no longer draft: Bolivia" in headline(summarise(digest))
+
+
 def test_the_feed_carries_status_words_on_both_sides(reports):
     feed = (reports[0] / "feed.atom").read_text()
     assert "no (planned) → no (draft)" in feed

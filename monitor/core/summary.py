@@ -41,6 +41,9 @@ class DigestSummary:
     # (indicator key, status) → countries whose "no" now has that status ("draft"), including
     # a "yes" become "defunct"; these countries are not also listed under ``lost``
     statuses: tuple[tuple[tuple[str, str], tuple[str, ...]], ...]
+    # (indicator key, status) → countries whose "no" had that status and has none now (a
+    # draft no longer mentioned): the document took something back, and says so
+    dropped: tuple[tuple[tuple[str, str], tuple[str, ...]], ...]
     new_laws: tuple[str, ...]  # countries with an instrument added in 1.1.1, 1.1.2 or 2.1
     figures_updated: tuple[str, ...]  # countries whose population or internet users changed
     substantive: tuple[tuple[str, tuple[Event, ...]], ...]  # (country, events), by name
@@ -61,6 +64,7 @@ def summarise(digest: Digest) -> DigestSummary:
     gained: list[tuple[str, str]] = []
     lost: list[tuple[str, str]] = []
     statuses: list[tuple[tuple[str, str], str]] = []
+    dropped: list[tuple[tuple[str, str], str]] = []
     laws: set[str] = set()
     figures: set[str] = set()
     substantive, dates_only = [], []
@@ -73,6 +77,8 @@ def summarise(digest: Digest) -> DigestSummary:
                 statuses.append(((change.field, change.new_status), country))
             elif change.group == "indicators" and change.old is True and change.new is not True:
                 lost.append((change.field, country))
+            elif change.group == "indicators" and change.old_status and change.new is not True:
+                dropped.append(((change.field, change.old_status), country))
             elif change.group in LAW_SECTIONS and change.field == "items" and change.new:
                 laws.add(country)
             elif change.group == "background" and change.field in (
@@ -98,6 +104,7 @@ def summarise(digest: Digest) -> DigestSummary:
         gained=_by_key(gained),
         lost=_by_key(lost),
         statuses=_by_key(statuses),
+        dropped=_by_key(dropped),
         new_laws=tuple(sorted(laws)),
         figures_updated=tuple(sorted(figures)),
         substantive=tuple(substantive),

@@ -218,6 +218,10 @@ def headline(summary: DigestSummary) -> list[str]:
         f"{capitalised(short_label(key))} now {status}: {names(who)}"
         for (key, status), who in summary.statuses
     ]
+    parts += [
+        f"{capitalised(short_label(key))} no longer {status}: {names(who)}"
+        for (key, status), who in summary.dropped
+    ]
     if summary.new_laws:
         parts.append(f"New laws: {plural(len(summary.new_laws), 'country', 'countries')}")
     if summary.figures_updated:
