@@ -119,6 +119,7 @@ class AlertsConfig:
     stale_days: int = 30  # days without a successful check before it is announced as stale
     timeout: float = 10.0  # seconds each target may take to answer
     backoff: float = 300.0  # seconds before a failed message is retried (doubles, to a day)
+    give_up_days: int = 7  # days a message is retried before it is dropped, with a warning
 
 
 @dataclass(frozen=True)
@@ -404,9 +405,10 @@ def _notify(data: Any, where: str) -> tuple[Subscription, ...]:
 
 def _alerts(data: Any, where: str) -> AlertsConfig:
     alerts = _section(AlertsConfig, data, where)
-    if alerts.failures < 1 or alerts.stale_days < 1 or alerts.timeout <= 0:
+    if min(alerts.failures, alerts.stale_days, alerts.give_up_days) < 1 or alerts.timeout <= 0:
         raise ConfigError(
-            f"{where}: failures and stale_days must be at least 1, timeout more than 0"
+            f"{where}: failures, stale_days and give_up_days must be at least 1, "
+            "timeout more than 0"
         )
     return alerts
 

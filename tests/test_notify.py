@@ -10,7 +10,7 @@ import json
 import signal
 import threading
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -208,6 +208,30 @@ def test_failing_and_hanging_targets_are_retried_without_blocking_the_others(ser
     assert len(hooks.got["/fail"]) == 2
 
 
+def test_a_target_dead_for_give_up_days_loses_its_queue_with_one_warning(server, tmp_path):
+    hooks = Receiver(server)
+    dead, gone = hooks.url("json", "/dead"), hooks.url("json", "/gone")
+    hooks.mode.update({"/dead": "fail", "/gone": "fail"})
+    sources = serve_profiles(server, {"Iraq": IRAQ})
+    config(tmp_path, sources, ["Iraq"], f'[[notify]]\nname = "desk"\nurls = ["{dead}", "{gone}"]\n')
+    assert run_cli("fetch", cwd=tmp_path).returncode == 0
+    outbox_path = tmp_path / "snapshots" / ".notify.json"
+    outbox = json.loads(outbox_path.read_text())
+    assert [m["sent"] for m in outbox["messages"]] == [None, None]  # both retried later
+    week_ago = (datetime.now(UTC) - timedelta(days=7, minutes=1)).isoformat()
+    for queued in outbox["messages"]:
+        if queued["url"] == dead:
+            queued["created"] = week_ago  # as if it had been retried for a week
+    outbox_path.write_text(json.dumps(outbox))
+    config(tmp_path, sources, ["Iraq"], f'[[notify]]\nname = "desk"\nurls = ["{dead}"]\n')
+    ran = run_cli("notify", cwd=tmp_path)
+    assert "desk: json://127.0.0.1" in ran.stderr
+    assert "1 message(s) dropped: not delivered in 7 days (last error: " in ran.stderr
+    assert "1 message(s) dropped: the target is no longer configured" in ran.stderr
+    assert json.loads(outbox_path.read_text())["messages"] == []
+    assert run_cli("notify", cwd=tmp_path).stderr.count("dropped") == 0  # said once
+
+
 def test_sigkill_while_sending_loses_nothing(server, tmp_path):
     hooks = Receiver(server)
     url = hooks.url("json", "/slow")
@@ -352,7 +376,8 @@ def test_a_damaged_outbox_entry_is_set_aside_and_the_rest_is_sent(server, tmp_pa
     (tmp_path / "config.toml").write_text(
         f'[[notify]]\nname = "desk"\nurls = ["{url}"]\n', encoding="utf-8"
     )
-    queued = Outgoing("0" * 32, "desk", url, "Iraq: test", "- test", {"schema": "x"}, T0)
+    now = datetime.now(UTC)  # queued today: not yet given up on
+    queued = Outgoing("0" * 32, "desk", url, "Iraq: test", "- test", {"schema": "x"}, now)
     outbox = tmp_path / "snapshots" / ".notify.json"
     outbox.parent.mkdir()
     outbox.write_text(dumps({"messages": [builtins(queued), {"key": 5}]}), encoding="utf-8")

@@ -125,6 +125,24 @@ def add(outbox: Outbox, messages: list[Outgoing], now: datetime) -> Outbox:
     return replace(outbox, messages=(*kept, *fresh))
 
 
+def expire(
+    outbox: Outbox, now: datetime, give_up: timedelta, targets: set[tuple[str, str]]
+) -> tuple[Outbox, list[Outgoing]]:
+    """Unsent messages dropped, and returned: those queued ``give_up`` ago or earlier (a
+    target dead that long would only receive stale news, and the outbox would grow run
+    after run) and those for a target no longer configured (subscription, URL)."""
+    dropped = [
+        m
+        for m in outbox.messages
+        if m.sent is None and (now - m.created >= give_up or (m.subscription, m.url) not in targets)
+    ]
+    if not dropped:
+        return outbox, []
+    gone = {m.ident for m in dropped}
+    kept = tuple(m for m in outbox.messages if m.ident not in gone)
+    return replace(outbox, messages=kept), dropped
+
+
 def mark(ledger: Ledger[Outbox], done: Outgoing) -> None:
     """Write back one message's new state (sent, or failed with its next try)."""
 

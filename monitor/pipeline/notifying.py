@@ -209,6 +209,7 @@ def deliver(config: Config, clock: Clock) -> list[Delivery]:
 
 def _deliver(config: Config, clock: Clock) -> list[Delivery]:
     ledger = notify_outbox(config.storage.snapshots)
+    _give_up(config, ledger, clock())
     due = ledger.read().pending(clock())
     by_target: dict[str, list[Outgoing]] = {}
     for queued in due:
@@ -232,6 +233,38 @@ def _deliver(config: Config, clock: Clock) -> list[Delivery]:
     if done:
         log.info("notify: %d sent, %d to retry next run", sent, len(due) - sent)
     return done
+
+
+def _give_up(config: Config, ledger: Ledger[Outbox], now: datetime) -> None:
+    """Drop what ``alerts.give_up_days`` of retries did not deliver, and what is queued for
+    a target no longer configured: one warning per target, naming its last error."""
+    targets = {(s.name, url) for s in config.notify for url in s.urls}
+    give_up = timedelta(days=config.alerts.give_up_days)
+    dropped: list[Outgoing] = []
+
+    def change(outbox: Outbox) -> Outbox:
+        kept, gone = notify.expire(outbox, now, give_up, targets)
+        dropped[:] = gone
+        return kept
+
+    ledger.update(change)
+    by_target: dict[tuple[str, str], list[Outgoing]] = {}
+    for old in dropped:
+        by_target.setdefault((old.subscription, old.url), []).append(old)
+    for (subscription, url), lost in by_target.items():
+        why = (
+            f"not delivered in {config.alerts.give_up_days} days (last error: "
+            f"{lost[-1].last_error or 'none'})"
+            if (subscription, url) in targets
+            else "the target is no longer configured"
+        )
+        log.warning(
+            "notify: %s: %s: %d message(s) dropped: %s",
+            subscription,
+            notify.shown(url),
+            len(lost),
+            why,
+        )
 
 
 def _send(config: Config, ledger: Ledger[Outbox], queued: Outgoing, clock: Clock) -> Delivery:
