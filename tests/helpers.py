@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from monitor.core.extract import extract
 from monitor.core.parse import parse
@@ -122,25 +123,23 @@ def _hook() -> None:
 
 
 @contextlib.contextmanager
-def opened_files() -> Iterator[list[str]]:
+def _recorded(into: list[list[Any]]) -> Iterator[list[Any]]:
+    _hook()
+    into.append([])
+    try:
+        yield into[-1]
+    finally:
+        into.pop()
+
+
+def opened_files() -> contextlib.AbstractContextManager[list[str]]:
     """Every file this process opens meanwhile (a server in a thread of it included)."""
-    _hook()
-    _OPENED.append([])
-    try:
-        yield _OPENED[-1]
-    finally:
-        _OPENED.pop()
+    return _recorded(_OPENED)
 
 
-@contextlib.contextmanager
-def started_processes() -> Iterator[list[list[str]]]:
+def started_processes() -> contextlib.AbstractContextManager[list[list[str]]]:
     """The command line of every process this process starts meanwhile."""
-    _hook()
-    _STARTED.append([])
-    try:
-        yield _STARTED[-1]
-    finally:
-        _STARTED.pop()
+    return _recorded(_STARTED)
 
 
 def run_process(

@@ -246,19 +246,27 @@ def test_connection_reset_mid_body(server, tmp_path, stored):
     check_failed(results, store, before, "connection broken mid-response")
 
 
-def test_body_larger_than_max_bytes_is_aborted_early(server, tmp_path, stored):
-    store, before = stored
-    produced = []
+def endless(produced: list, **response):
+    """A handler that answers 200 MB, 64 KiB at a time, counting in ``produced`` what it
+    made: a server sends only what its client reads, so the count bounds what was read."""
 
-    def endless(request: Request) -> Response:
+    def handler(request: Request) -> Response:
         def chunks():
-            for _ in range(3200):  # 200 MB if anyone read it all
+            for _ in range(3200):
                 produced.append(1)
                 yield b"x" * 65536
 
-        return Response(chunks(), content_type="application/pdf")
+        return Response(chunks(), **response)
 
-    server.expect_request("/Iraq.pdf").respond_with_handler(endless)
+    return handler
+
+
+def test_body_larger_than_max_bytes_is_aborted_early(server, tmp_path, stored):
+    store, before = stored
+    produced: list = []
+    server.expect_request("/Iraq.pdf").respond_with_handler(
+        endless(produced, content_type="application/pdf")
+    )
     results = run(faulty(tmp_path, server, server.url_for("/Iraq.pdf"), max_bytes=1_000_000), store)
     check_failed(results, store, before, "more than the 1000000 bytes allowed; stopped reading")
     time.sleep(0.2)
@@ -304,17 +312,10 @@ def test_redirect_followed_within_http(server, tmp_path, stored):
 
 def test_a_redirect_with_an_endless_body_is_cut_off(server, tmp_path, stored):
     store, before = stored
-    produced = []
-
-    def endless(request: Request) -> Response:
-        def chunks():
-            for _ in range(3200):  # 200 MB if anyone read it all
-                produced.append(1)
-                yield b"x" * 65536
-
-        return Response(chunks(), status=302, headers={"Location": "/new/Iraq.pdf"})
-
-    server.expect_request("/Iraq.pdf").respond_with_handler(endless)
+    produced: list = []
+    server.expect_request("/Iraq.pdf").respond_with_handler(
+        endless(produced, status=302, headers={"Location": "/new/Iraq.pdf"})
+    )
     server.expect_request("/new/Iraq.pdf").respond_with_data(
         IRAQ_PDF, content_type="application/pdf"
     )
