@@ -15,7 +15,8 @@ fetch` imports), `monitor fetch` into an empty store (cold), `monitor fetch` aga
 Reports medians over the rounds as ratios with their direction: against the floor
 ceil(N / concurrency) x 50 ms (lower is better) and urlwatch's time over ours (above 1
 means we are faster); CPU per source beyond start-up; then peak memory and open files after
-N and 10 N sources.
+N and 10 N sources; and what bare httpx costs a conditional request, the floor of that
+figure.
 """
 
 from __future__ import annotations
@@ -102,9 +103,13 @@ def main() -> None:
     args.add_argument("--concurrency", type=int, nargs="*", default=[8, 10, 32, 64])
     args.add_argument("--big", type=int, default=2000, help="sources for the memory run")
     args.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    args.add_argument("--floor-child", help=argparse.SUPPRESS)
     opts = args.parse_args()
     if opts.memory_child:
         memory_child(opts.memory_child)
+        return
+    if opts.floor_child:
+        floor_child(opts.floor_child)
         return
 
     names = countries()
@@ -120,6 +125,7 @@ def main() -> None:
     print(f"{len(names)} sources ({ext}), {LATENCY * 1000:.0f} ms latency, {opts.rounds} rounds")
     with serve(documents, latency=LATENCY) as url, tempfile.TemporaryDirectory() as tmp:
         run_rounds(opts, names, ext, url, Path(tmp), monitor)
+        httpx_floor(opts, url, Path(tmp))
         memory_runs(opts, names, ext, url, Path(tmp), documents, content_type)
 
 
@@ -191,6 +197,60 @@ def profile_of(name: str, pdf: bool) -> bytes:
 
         return text_to_pdf(text)
     return text.encode()
+
+
+def httpx_floor(opts, url: str, base: Path) -> None:
+    """What httpx alone costs a conditional re-fetch: each source's URL and ETag (from the
+    last monitor run's bookkeeping) asked again with a bare ``AsyncClient`` per worker, each
+    answer a 304; CPU per request in a fresh process, after its imports (the floor under
+    "conditional CPU per source")."""
+    for concurrency in opts.concurrency:
+        work = base / f"c{concurrency}"
+        states = json.loads((work / "snapshots" / ".state.json").read_text())["countries"]
+        jobs = [(s["url"], s["etag"]) for s in states.values() if s.get("etag")]
+        (work / "jobs.json").write_text(json.dumps({"jobs": jobs, "concurrency": concurrency}))
+        cpu = []
+        for _ in range(opts.rounds):
+            out = subprocess.run(
+                [sys.executable, __file__, "--floor-child", str(work / "jobs.json")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            cpu.append(float(out.stdout))
+        print(
+            f"concurrency {concurrency}: bare httpx, each of {len(jobs)} sources asked again "
+            f"(304): {statistics.median(cpu) * 1e3 / len(jobs):.2f} ms CPU a request "
+            f"(median of {opts.rounds}; the floor of the conditional figure)"
+        )
+
+
+def floor_child(path: str) -> None:
+    import asyncio
+    import ssl
+
+    import httpx
+
+    spec = json.loads(Path(path).read_text())
+    tls = ssl.create_default_context()  # one for all clients, as a fetch run has
+
+    async def worker(queue: asyncio.Queue) -> None:
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(limits=limits, verify=tls) as client:
+            while not queue.empty():
+                url, etag = queue.get_nowait()
+                response = await client.get(url, headers={"If-None-Match": etag})
+                assert response.status_code == 304, response.status_code
+
+    async def run() -> None:
+        queue: asyncio.Queue = asyncio.Queue()
+        for job in spec["jobs"]:
+            queue.put_nowait(job)
+        await asyncio.gather(*(worker(queue) for _ in range(spec["concurrency"])))
+
+    started = time.process_time()
+    asyncio.run(run())
+    print(time.process_time() - started)
 
 
 def run_rounds(opts, names: list[str], ext: str, url: str, base: Path, monitor: list[str]):
