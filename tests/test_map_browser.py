@@ -66,7 +66,7 @@ def test_the_date_control_changes_the_colours(browser, base):
     browser.find_element("link text", "2015-12").click()
     assert "as_of=2015-12" in browser.current_url
     then = fills(browser)
-    assert then == {"iraq": "#8250df"}  # its 2015 profile: no CIRT yet (earlier snapshot)
+    assert then == {"iraq": "#cf222e"}  # its 2015 profile: no CIRT yet
     assert then != latest
 
 

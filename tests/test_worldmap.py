@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from monitor.core.overview import Cell, CountryNow, Dated, Figure, Mark
+from monitor.core.overview import Cell, CountryNow, Dated, Figure, Mark, Stated
 from monitor.edges.shapes import HEIGHT, WIDTH, world_shapes
 from monitor.render.charts import share_chart
 from monitor.render.templating import human_date, shown_source
@@ -29,28 +29,53 @@ SHAPES = {"IRQ": "M1,1L2,2L1,2Z", "TJK": "M3,3L4,4L3,4Z", "FRA": "M5,5L6,6L5,6Z"
 
 
 def test_categories_now_and_as_of_an_earlier_date():
-    nows = [now("iraq", "IRQ", True), now("tajikistan", "TJK", False, "planned")]
+    nows = [
+        now("iraq", "IRQ", True),
+        now("tajikistan", "TJK", False, "planned"),
+        now("france", "FRA", True),
+    ]
     marks = {
-        "iraq": [Mark("2015-03-06", 1, ()), Mark("2016-02-10", 1, ("national_cirt",))],
-        "tajikistan": [Mark("2016-03-01", 1, ())],
+        "iraq": [
+            Mark("2015-03-06", 1, (Stated("national_cirt", False),)),
+            Mark("2016-02-10", 1, (Stated("national_cirt", True),)),
+        ],
+        "tajikistan": [Mark("2016-03-01", 1, (Stated("national_cirt", False, "planned"),))],
+        "france": [
+            Mark("2015-01-05", 1, ()),  # its first profile did not say
+            Mark("2015-09-01", 1, (Stated("national_cirt", False, "draft"),)),
+            Mark("2016-05-01", 1, (Stated("national_cirt", True),)),
+        ],
     }
     latest = world_map(SHAPES, nows, marks, "national_cirt")
-    assert {r.slug: r.category for r in latest.regions} == {"iraq": "yes", "tajikistan": "planned"}
-    assert [r.slug for r in latest.regions if r.changed] == ["iraq"]  # no → yes within a year
-    assert latest.counts["none"] == 1 and latest.land == ("M5,5L6,6L5,6Z",)  # France
+    assert {r.slug: r.category for r in latest.regions} == {
+        "iraq": "yes",
+        "tajikistan": "planned",
+        "france": "yes",
+    }
+    assert latest.counts["none"] == 0 and latest.land == ()
     # what a written map's date control switches to, date by date (2015-12, 2016-12)
     assert {r.slug: r.past for r in latest.regions} == {
-        "iraq": ("earlier", "yes"),
+        "iraq": ("no", "yes"),
         "tajikistan": ("none", "planned"),
+        "france": ("planned", "yes"),
     }
     then = world_map(SHAPES, nows, marks, "national_cirt", "2015-06")
     assert then.day == "2015-06-30"
-    # Iraq's 2015 profile said no CIRT (only whether, not why, is kept for an earlier one);
-    # Tajikistan was not covered yet
-    assert {r.slug: r.category for r in then.regions} == {"iraq": "earlier"}
-    assert then.counts["none"] == 2
+    # Iraq's 2015 profile said it had no CIRT; France's first did not say; Tajikistan was
+    # not covered yet
+    assert {(r.slug, r.category, r.word) for r in then.regions} == {
+        ("iraq", "no", "no"),
+        ("france", "unknown", "unknown"),
+    }
+    assert then.counts["none"] == 1
     assert then.dates == ("2015-12", "2016-12")
-    assert "as of 2015-06" in then.title and "1 no or unknown" in then.title
+    assert "as of 2015-06" in then.title and "1 no, 1 unknown" in then.title
+    # an earlier status word is kept: France's draft, as of the end of 2015
+    late_2015 = world_map(SHAPES, nows, marks, "national_cirt", "2015-12")
+    assert {r.slug: (r.category, r.word) for r in late_2015.regions}["france"] == (
+        "planned",
+        "no (draft)",
+    )
 
 
 def test_last_day_of_a_month_a_year_and_a_day():

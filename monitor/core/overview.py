@@ -225,13 +225,33 @@ def country_now(history: CountryHistory, keys: Sequence[str]) -> CountryNow:
 
 
 @dataclass(frozen=True)
+class Stated:
+    """What one snapshot says of one indicator: yes, or no with its status word."""
+
+    key: str
+    value: bool
+    status: str | None = None
+
+    @property
+    def word(self) -> str:
+        return finding_word(self.value, self.status)
+
+
+@dataclass(frozen=True)
 class Mark:
-    """One snapshot as the timeline needs it: its day, its revision, the indicators it says
-    yes to."""
+    """One snapshot as the timeline and the map need it: its day, its revision, and what it
+    says of each indicator it states (one it does not state is unknown, and left out)."""
 
     day: str
     revision: int
-    yes: tuple[str, ...]
+    said: tuple[Stated, ...]
+
+    @property
+    def yes(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.said if s.value)
+
+    def stated(self, key: str) -> Stated | None:
+        return next((s for s in self.said if s.key == key), None)
 
 
 def marks_of(history: CountryHistory, keys: Sequence[str]) -> tuple[Mark, ...]:
@@ -239,7 +259,11 @@ def marks_of(history: CountryHistory, keys: Sequence[str]) -> tuple[Mark, ...]:
         Mark(
             s.ref.key,
             s.ref.revision,
-            tuple(k for k in keys if (f := s.profile.indicators.get(k)) and f.value is True),
+            tuple(
+                Stated(k, f.value, f.status)
+                for k in keys
+                if (f := s.profile.indicators.get(k)) and f.value is not None
+            ),
         )
         for s in history.snapshots
     )

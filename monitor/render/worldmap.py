@@ -2,10 +2,9 @@
 (``templates/worldmap.svg``) that reads without JavaScript, prints, and stands alone as
 ``reports/map-<indicator>.svg``. Shapes come in as data (``edges.shapes``): this is pure.
 
-A country's colour on a date is what its latest snapshot dated on or before that day says.
-For its latest snapshot the map knows the status word too (planned, draft); for an earlier
-one it knows only whether the indicator was there (the timeline's marks), so a country whose
-value then was not "yes" is "no or unknown" rather than a guess between the two.
+A country's colour on a date is what its latest snapshot dated on or before that day says:
+yes, planned or draft, no, or unknown, with its words (``no (draft)``), for an earlier date
+as for today.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "planned": ("planned or draft", "#b58100"),
     "no": ("no", "#cf222e"),
     "unknown": ("unknown", "#6e7781"),
-    "earlier": ("no or unknown (earlier snapshot)", "#8250df"),
     "none": ("not covered", "#e1e4e8"),
 }
 RECENT = timedelta(days=365)
@@ -82,13 +80,12 @@ def last_day(as_of: str) -> str:
     return (following - timedelta(days=1)).isoformat()
 
 
-def _category(now: CountryNow, key: str) -> tuple[str, str]:
-    cell = now.cells.get(key)
-    if cell is None or cell.value is None:
-        return "unknown", cell.word if cell else "unknown"
-    if cell.value:
-        return "yes", cell.word
-    return ("planned" if cell.status in ("planned", "draft") else "no"), cell.word
+def _category(value: bool | None, status: str | None, word: str) -> tuple[str, str]:
+    if value is None:
+        return "unknown", word
+    if value:
+        return "yes", word
+    return ("planned" if status in ("planned", "draft") else "no"), word
 
 
 def _then(now: CountryNow, rows: Sequence[Mark], key: str, day: str) -> tuple[str, str] | None:
@@ -98,8 +95,14 @@ def _then(now: CountryNow, rows: Sequence[Mark], key: str, day: str) -> tuple[st
     if not then:
         return None
     if then[-1] == rows[-1]:
-        return _category(now, key)
-    return ("yes", "yes") if key in then[-1].yes else ("earlier", "not yes")
+        cell = now.cells.get(key)
+        if cell is None:
+            return "unknown", "unknown"
+        return _category(cell.value, cell.status, cell.word)
+    said = then[-1].stated(key)
+    if said is None:
+        return "unknown", "unknown"
+    return _category(said.value, said.status, said.word)
 
 
 def world_map(
