@@ -166,5 +166,5 @@ def test_written_overview_keeps_its_filter_in_the_url(browser, tmp_path):
         "var p = document.getElementById('as-of'); p.value = '2015-12';"
         "p.dispatchEvent(new Event('change'));"
     )
-    assert (latest, fills(browser)) == ({"iraq": "#1a7f37"}, {"iraq": "#8250df"})
+    assert (latest, fills(browser)) == ({"iraq": "#1a7f37"}, {"iraq": "#cf222e"})  # 2015: no CIRT
     assert axe_violations(browser) == []
