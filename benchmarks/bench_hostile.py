@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import httpx
 import pycountry
 from bench_report import WEEK, version
-from bench_serve import hammer
+from bench_serve import hammer, start_service
 
 from monitor.core.extract import extract
 from monitor.core.parse import parse
@@ -60,20 +60,9 @@ def build(directory: Path, countries: int) -> None:
 
 
 def serve(tree: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
-    log = cwd / f"serve-{tree.name}.log"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     env.pop("MONITOR_CONFIG", None)
-    with open(log, "w") as out:
-        cmd = [sys.executable, "-m", "monitor", "serve", "--port", "0"]
-        process = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = re.search(r"serving (http://\S+) ", log.read_text())
-        if found:
-            return process, found.group(1)
-        time.sleep(0.05)
-    process.kill()
-    raise SystemExit(f"{tree} did not start:\n{log.read_text()}")
+    return start_service(cwd, env)
 
 
 WHOLE = ("/api/countries", "/", "/overview", "/feed.atom")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pycountry
-from bench_serve import start
+from bench_serve import start_service
 
 from monitor.core.extract import extract
 from monitor.core.parse import parse
@@ -158,12 +158,7 @@ def main() -> None:
         serves: dict[str, list[float]] = {side: [] for side in trees}
         for _ in range(3):
             for side, side_env in trees.items():
-                server, base = start(
-                    [sys.executable, "-m", "monitor", "serve", "--port", "0"],
-                    tmp,
-                    r"serving (http://\S+) ",
-                    side_env,
-                )
+                server, base = start_service(tmp, side_env)
                 try:
                     serves[side] += requests(base, opts.requests)
                 finally:

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pycountry
 from bench_report import fill
-from bench_serve import hammer, start
+from bench_serve import hammer, start, start_service
 from common import timed
 
 from monitor.edges.index import index_path
@@ -77,12 +77,7 @@ def first_search(tmp: Path, rounds: int, env: dict[str, str]) -> None:
 def served(tmp: Path, opts: argparse.Namespace, env: dict[str, str]) -> None:
     import httpx
 
-    service, base = start(
-        [sys.executable, "-m", "monitor", "serve", "--port", "0"],
-        tmp,
-        r"serving (http://\S+) ",
-        env,
-    )
+    service, base = start_service(tmp, env)
     try:
         datasette, port = start(
             [opts.datasette, "serve", "export.db", "-p", "0", "--host", "127.0.0.1"],

@@ -74,6 +74,12 @@ def start(
     raise SystemExit(f"{cmd[2:4]} did not start:\n{log.read_text()}")
 
 
+def start_service(cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``monitor serve`` on a free port of 127.0.0.1, from ``cwd``; its base URL."""
+    cmd = [sys.executable, "-m", "monitor", "serve", "--port", "0"]
+    return start(cmd, cwd, r"serving (http://\S+) ", env)
+
+
 async def hammer(urls: list[str], clients: int, seconds: float) -> float:
     """Requests per second: ``clients`` workers, each sending the next URL as soon as the
     previous answer is in, for ``seconds``."""
@@ -102,12 +108,7 @@ def service_vs_static(tmp: Path, opts: argparse.Namespace, env: dict[str, str]) 
     import httpx
 
     pairs = [(f"latest~{n + 1}", "latest") for n in range(opts.versions - 1)]
-    service, base = start(
-        [sys.executable, "-m", "monitor", "serve", "--port", "0"],
-        tmp,
-        r"serving (http://\S+) ",
-        env,
-    )
+    service, base = start_service(tmp, env)
     static_dir = tmp / "static"
     static_dir.mkdir()
     try:
