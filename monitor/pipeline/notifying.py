@@ -209,8 +209,8 @@ def deliver(config: Config, clock: Clock) -> list[Delivery]:
 
 def _deliver(config: Config, clock: Clock) -> list[Delivery]:
     ledger = notify_outbox(config.storage.snapshots)
-    _give_up(config, ledger, clock())
-    due = ledger.read().pending(clock())
+    now = clock()
+    due = _give_up(config, ledger, now).pending(now)
     by_target: dict[str, list[Outgoing]] = {}
     for queued in due:
         by_target.setdefault(queued.url, []).append(queued)
@@ -235,9 +235,10 @@ def _deliver(config: Config, clock: Clock) -> list[Delivery]:
     return done
 
 
-def _give_up(config: Config, ledger: Ledger[Outbox], now: datetime) -> None:
+def _give_up(config: Config, ledger: Ledger[Outbox], now: datetime) -> Outbox:
     """Drop what ``alerts.give_up_days`` of retries did not deliver, and what is queued for
-    a target no longer configured: one warning per target, naming its last error."""
+    a target no longer configured: one warning per target, naming its last error. The
+    outbox as it is now."""
     targets = {(s.name, url) for s in config.notify for url in s.urls}
     give_up = timedelta(days=config.alerts.give_up_days)
     dropped: list[Outgoing] = []
@@ -247,7 +248,7 @@ def _give_up(config: Config, ledger: Ledger[Outbox], now: datetime) -> None:
         dropped[:] = gone
         return kept
 
-    ledger.update(change)
+    outbox = ledger.update(change)
     by_target: dict[tuple[str, str], list[Outgoing]] = {}
     for old in dropped:
         by_target.setdefault((old.subscription, old.url), []).append(old)
@@ -265,6 +266,7 @@ def _give_up(config: Config, ledger: Ledger[Outbox], now: datetime) -> None:
             len(lost),
             why,
         )
+    return outbox
 
 
 def _send(config: Config, ledger: Ledger[Outbox], queued: Outgoing, clock: Clock) -> Delivery:
